@@ -1,0 +1,1 @@
+"""Op kernels by family; each module attaches its Tensor methods on import."""

@@ -1,0 +1,1031 @@
+"""Elementwise arithmetic, comparison, unary math, and their in-place forms.
+
+Each op: promote operands as torch does, compute with one NumPy ufunc, and, when a graph is
+being recorded, attach a node whose backward formula works on arrays (or on Tensors for
+double backward).  Gradients of broadcast operands are summed back to their shapes.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor
+from ..autograd.grad_mode import GRAD
+from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, edge, node_class, out_rec, save
+from ._helpers import (arr, attach, binary_operands, float_array, make, ns, to_scalar, unbroadcast,
+                       write_out, NP)
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "float_power", "neg", "negative", "abs", "absolute", "sign", "sgn",
+    "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",
+    "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
+    "atan2", "arctan2", "sigmoid", "relu", "clamp", "clip", "clamp_min", "clamp_max", "where",
+    "maximum", "minimum", "fmax", "fmin", "lerp", "floor", "ceil", "round", "trunc", "fix", "frac",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "equal", "allclose", "isclose", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
+    "isfinite", "isposinf", "isneginf", "nan_to_num", "signbit", "hypot", "logaddexp", "xlogy",
+    "addcmul", "addcdiv", "deg2rad", "rad2deg", "erf", "erfc", "erfinv",
+]
+
+
+def _record2(r, cls, ta, tb, ctx, saved=()):
+    return make(r, True, cls((NO_EDGE if ta is None else edge(ta), NO_EDGE if tb is None else edge(tb)),
+                             ctx, saved))
+
+
+def _grad_rec(ta, tb):
+    return GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg))
+
+
+def _shape(x):
+    return x.shape if isinstance(x, np.ndarray) else None
+
+
+# ------------------------------------------------------------------ add / sub
+def _add_bw(ctx, saved, g):
+    sa, sb, alpha = ctx
+    return unbroadcast(g, sa), unbroadcast(g if alpha is None else g * alpha, sb)
+
+
+def _sub_bw(ctx, saved, g):
+    sa, sb, alpha = ctx
+    return unbroadcast(g, sa), unbroadcast(-g if alpha is None else g * (-alpha), sb)
+
+
+AddBackward0 = node_class("AddBackward0", _add_bw)
+SubBackward0 = node_class("SubBackward0", _sub_bw)
+RsubBackward1 = node_class("RsubBackward1", lambda c, s, g: _sub_bw(c, s, g)[::-1])
+
+
+def add(input, other, *, alpha=1, out=None):
+    """torch.add: ``input + alpha * other`` with broadcasting and torch's type promotion."""
+    ad, bd, ta, tb = binary_operands(input, other)
+    if alpha != 1:
+        bd = bd * alpha
+    r = ad + bd
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
+        rs = r.shape
+        sa = ad.shape if ad.shape != rs else None
+        sb = bd.shape if type(bd) is np.ndarray and bd.shape != rs else None
+        res = _record2(r, AddBackward0, ta, tb, (sa, sb, None if alpha == 1 else alpha))
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """torch.sub: ``input - alpha * other``."""
+    ad, bd, ta, tb = binary_operands(input, other)
+    if ad.dtype == np.bool_ or (type(bd) is bool or getattr(bd, "dtype", None) == np.bool_):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if alpha != 1:
+        bd = bd * alpha
+    r = ad - bd
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
+        rs = r.shape
+        sa = ad.shape if ad.shape != rs else None
+        sb = bd.shape if type(bd) is np.ndarray and bd.shape != rs else None
+        res = _record2(r, SubBackward0, ta, tb, (sa, sb, None if alpha == 1 else alpha))
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+subtract = sub
+
+
+def _rsub(self, other):
+    return sub(other, self)
+
+
+# ------------------------------------------------------------------ mul / div
+def _mul_bw(ctx, saved, g):
+    sa, sb, need_a, need_b = ctx
+    a, b = saved
+    ga = unbroadcast(g * b, sa) if need_a else None
+    gb = unbroadcast(g * a, sb) if need_b else None
+    return ga, gb
+
+
+MulBackward0 = node_class("MulBackward0", _mul_bw)
+
+
+def _sv(t, a):
+    """A saved record for an operand: a tensor (checked for in-place changes) or a constant."""
+    if t is None:
+        return (None, a, CONST_VC, 0)
+    return (t, a, t._vc, t._vc[0])
+
+
+def mul(input, other, *, out=None):
+    """torch.mul with broadcasting; saves each operand the other's gradient needs."""
+    ad, bd, ta, tb = binary_operands(input, other)
+    r = ad * bd
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
+        rs = r.shape
+        need_a = ta is not None and ta._rg
+        need_b = tb is not None and tb._rg
+        sa = ad.shape if need_a and ad.shape != rs else None
+        sb = bd.shape if need_b and bd.shape != rs else None
+        res = _record2(r, MulBackward0, ta, tb, (sa, sb, need_a, need_b),
+                       (_sv(ta, ad) if need_b else NONE_REC, _sv(tb, bd) if need_a else NONE_REC))
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+multiply = mul
+
+
+def _div_bw(ctx, saved, g):
+    sa, sb, need_a, need_b = ctx
+    a, b = saved
+    ga = g / b
+    gb = unbroadcast(-ga * a / b, sb) if need_b else None
+    return (unbroadcast(ga, sa) if need_a else None), gb
+
+
+DivBackward0 = node_class("DivBackward0", _div_bw)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """torch.div: true division (ints give the default float dtype), or ``'trunc'``/``'floor'``."""
+    ad, bd, ta, tb = binary_operands(input, other)
+    if rounding_mode is None:
+        if ad.dtype.kind != "f":
+            ad = ad.astype(D.get_default_dtype().np)
+            if type(bd) is np.ndarray:
+                bd = bd.astype(ad.dtype)
+        r = ad / bd
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
+            rs = r.shape
+            need_a = ta is not None and ta._rg
+            need_b = tb is not None and tb._rg
+            sa = ad.shape if ad.shape != rs else None
+            sb = bd.shape if type(bd) is np.ndarray and bd.shape != rs else None
+            res = _record2(r, DivBackward0, ta, tb, (sa, sb, need_a, need_b),
+                           (_sv(ta, ad) if need_b else NONE_REC, _sv(tb, bd)))
+        else:
+            res = make(r, False, None)
+        return res if out is None else write_out(out, res)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ad.dtype.kind == "f":
+            q = ad / bd
+            r = np.trunc(q) if rounding_mode == "trunc" else np.floor(q)
+        else:
+            if np.any(np.asarray(bd) == 0):
+                raise RuntimeError("ZeroDivisionError")
+            if rounding_mode == "floor":
+                r = np.floor_divide(ad, bd)
+            else:
+                r = (np.trunc(ad / np.asarray(bd, dtype=np.float64))).astype(ad.dtype)
+    res = _zero_grad_result(arr(r), ta, tb, "DivBackward1")
+    return res if out is None else write_out(out, res)
+
+
+divide = true_divide = div
+
+
+def _zero_bw(ctx, saved, g):
+    sa, sb = ctx
+    z = ns(g).zeros_like(g)
+    return (unbroadcast(z, sa) if sa else z), (unbroadcast(z, sb) if sb else z)
+
+
+_ZERO_NODES = {}
+
+
+def _zero_grad_result(r, ta, tb, name):
+    """Ops whose gradient is zero almost everywhere (floor division, rounding)."""
+    if _grad_rec(ta, tb):
+        cls = _ZERO_NODES.get(name)
+        if cls is None:
+            cls = _ZERO_NODES[name] = node_class(name, _zero_bw)
+        sa = ta.shape if ta is not None and ta.shape != r.shape else None
+        sb = tb.shape if tb is not None and tb.shape != r.shape else None
+        return _record2(r, cls, ta, tb, (sa, sb))
+    return make(r, False, None)
+
+
+def floor_divide(input, other, *, out=None):
+    return div(input, other, rounding_mode="floor", out=out)
+
+
+def _rdiv(self, other):
+    return div(other, self)
+
+
+def _rfloordiv(self, other):
+    return floor_divide(other, self)
+
+
+def _remainder_bw(ctx, saved, g):
+    sa, sb, fmod_ = ctx
+    a, b = saved
+    ga = unbroadcast(g, sa)
+    gb = None
+    if isinstance(b, (np.ndarray, Tensor)):
+        q = a / b
+        k = (np.trunc(q) if fmod_ else np.floor(q)) if type(g) is np.ndarray else (q.trunc() if fmod_ else q.floor())
+        gb = unbroadcast(-g * k, sb)
+    return ga, gb
+
+
+RemainderBackward0 = node_class("RemainderBackward0", _remainder_bw)
+FmodBackward0 = node_class("FmodBackward0", _remainder_bw)
+
+
+def _rem(input, other, fmod_, out):
+    ad, bd, ta, tb = binary_operands(input, other)
+    if ad.dtype.kind != "f" and np.any(np.asarray(bd) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = arr(np.fmod(ad, bd) if fmod_ else np.remainder(ad, bd))
+    if _grad_rec(ta, tb):
+        rs = r.shape
+        sa = ad.shape if ad.shape != rs else None
+        sb = bd.shape if type(bd) is np.ndarray and bd.shape != rs else None
+        res = _record2(r, FmodBackward0 if fmod_ else RemainderBackward0, ta, tb, (sa, sb, fmod_),
+                       (_sv(ta, ad), _sv(tb, bd)))
+    else:
+        res = make(r, False, None)
+    return write_out(out, res) if out is not None else res
+
+
+def remainder(input, other, *, out=None):
+    """torch.remainder: Python-style modulus (sign of the divisor)."""
+    return _rem(input, other, False, out)
+
+
+def fmod(input, other, *, out=None):
+    """torch.fmod: C-style modulus (sign of the dividend)."""
+    return _rem(input, other, True, out)
+
+
+def _rmod(self, other):
+    return remainder(other, self)
+
+
+# ------------------------------------------------------------------ pow
+def _pow_scalar_bw(ctx, saved, g):       # tensor ** scalar
+    (a,) = saved
+    e = ctx
+    if e == 0:
+        return (g * 0,)
+    return (g * (e * a ** (e - 1)),)
+
+
+def _pow_tensor_bw(ctx, saved, g):       # tensor ** tensor
+    sa, sb, need_a, need_b = ctx
+    a, b, r = saved
+    M = ns(g)
+    ga = gb = None
+    if need_a:
+        ga = unbroadcast(g * (b * M.pow(a, b - 1)), sa)
+    if need_b:
+        if type(g) is np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                lg = r * np.log(a)
+            gb = g * np.where((a == 0) & (b >= 0), np.zeros((), g.dtype), lg)
+        else:
+            gb = g * M.where((a == 0) & (b >= 0), M.zeros_like(r), r * M.log(a))
+        gb = unbroadcast(gb, sb)
+    return ga, gb
+
+
+def _pow_exp_bw(ctx, saved, g):          # scalar ** tensor
+    (r,) = saved
+    base = ctx
+    if base == 0:
+        M = ns(g)
+        return (None, g * M.where(r == 1, M.zeros_like(r), r * 0) if type(g) is not np.ndarray else g * 0)
+    return (None, g * (r * math.log(base)))
+
+
+PowBackward0 = node_class("PowBackward0", _pow_scalar_bw)
+PowBackward1 = node_class("PowBackward1", _pow_tensor_bw)
+PowBackward2 = node_class("PowBackward2", _pow_exp_bw)
+
+
+def pow(input, exponent, *, out=None):
+    """torch.pow for tensor**scalar, scalar**tensor and tensor**tensor."""
+    ad, bd, ta, tb = binary_operands(input, exponent)
+    if np.asarray(ad).dtype.kind in "iub" and np.asarray(bd).dtype.kind in "iub" and np.any(np.asarray(bd) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if tb is None and bd == 2:
+        r = ad * ad
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.power(ad, bd)
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if not _grad_rec(ta, tb):
+        res = make(r, False, None)
+    elif tb is None:
+        res = make(r, True, PowBackward0((edge(ta),), bd, (_sv(ta, ad),)))
+    elif ta is None:
+        node = PowBackward2((NO_EDGE, edge(tb)), to_scalar(input))
+        res = make(r, True, node)
+        node._saved = (out_rec(res),)
+    else:
+        rs = r.shape
+        need_a, need_b = ta._rg, tb._rg
+        node = PowBackward1((edge(ta), edge(tb)),
+                            (ad.shape if ad.shape != rs else None, bd.shape if bd.shape != rs else None,
+                             need_a, need_b))
+        res = make(r, True, node)
+        node._saved = (_sv(ta, ad), _sv(tb, bd), out_rec(res) if need_b else NONE_REC)
+    return res if out is None else write_out(out, res)
+
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+def float_power(input, exponent, *, out=None):
+    a = input.double() if isinstance(input, Tensor) else float(input)
+    b = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(a, b, out=out)
+
+
+# ------------------------------------------------------------------ unary family
+def _unary_node(name, bw):
+    return node_class(name, bw)
+
+
+def _make_unary(name, fwd, bw=None, save_in=False, save_out=False, keep_int=False, int_ok=True,
+                torch_name=None):
+    """Build a unary op: ``fwd(array)``; ``bw(x, out, g)`` returns the input gradient."""
+    cls = node_class(name + "Backward0", (lambda ctx, saved, g: (bw(saved[0], saved[1], g),))) if bw else None
+
+    def op(input, *, out=None):
+        d = input._data
+        if not keep_int and d.dtype.kind != "f":
+            d = d.astype(D.get_default_dtype().np)
+        r = fwd(d)
+        if type(r) is not np.ndarray:
+            r = np.asarray(r)
+        if GRAD[0] and input._rg:
+            if cls is None:
+                node = _ZeroUnary((edge(input),), input.shape)
+                res = make(r, True, node)
+            else:
+                node = cls((edge(input),))
+                res = make(r, True, node)
+                node._saved = ((input, d, input._vc, input._vc[0]) if save_in else NONE_REC,
+                               out_rec(res) if save_out else NONE_REC)
+        else:
+            res = make(r, False, None)
+        return res if out is None else write_out(out, res)
+
+    op.__name__ = torch_name or name.lower()
+    op.__qualname__ = op.__name__
+    op.__doc__ = f"torch.{op.__name__}: elementwise, differentiable."
+    return op
+
+
+_ZeroUnary = node_class("ZeroBackward0", lambda ctx, saved, g: (ns(g).zeros_like(g),))
+
+
+def _sigmoid_np(x):
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+    e += 1.0
+    return np.reciprocal(e, out=e)
+
+
+def _erf_np(x):
+    """erf via a rational approximation accurate to float64 rounding (W. J. Cody's form
+    is not used; this is the Numerical-Recipes erfc Chebyshev fit, |err| < 1.2e-7 relative
+    for float32 use, refined by one Newton step for float64)."""
+    x64 = x.astype(np.float64)
+    z = np.abs(x64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    y = t * np.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+    r = np.where(x64 >= 0, 1.0 - y, y - 1.0)
+    return r.astype(x.dtype, copy=False)
+
+
+def _erf_bw(x, o, g):
+    M = ns(g)
+    return g * (2.0 / math.sqrt(math.pi)) * M.exp(-(x * x))
+
+
+exp = _make_unary("Exp", np.exp, lambda x, o, g: g * o, save_out=True)
+exp2 = _make_unary("Exp2", np.exp2, lambda x, o, g: g * o * math.log(2.0), save_out=True)
+log = _make_unary("Log", np.log, lambda x, o, g: g / x, save_in=True)
+log2 = _make_unary("Log2", np.log2, lambda x, o, g: g / (x * math.log(2.0)), save_in=True)
+log10 = _make_unary("Log10", np.log10, lambda x, o, g: g / (x * math.log(10.0)), save_in=True)
+log1p = _make_unary("Log1P", np.log1p, lambda x, o, g: g / (x + 1), save_in=True, torch_name="log1p")
+expm1 = _make_unary("Expm1", np.expm1, lambda x, o, g: g * (o + 1), save_out=True)
+sqrt = _make_unary("Sqrt", np.sqrt, lambda x, o, g: g / (2 * o), save_out=True)
+rsqrt = _make_unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, o, g: g * (-0.5) * o * o * o, save_out=True)
+reciprocal = _make_unary("Reciprocal", lambda x: 1 / x, lambda x, o, g: -g * o * o, save_out=True)
+sin = _make_unary("Sin", np.sin, lambda x, o, g: g * ns(g).cos(x), save_in=True)
+cos = _make_unary("Cos", np.cos, lambda x, o, g: -g * ns(g).sin(x), save_in=True)
+tan = _make_unary("Tan", np.tan, lambda x, o, g: g * (1 + o * o), save_out=True)
+asin = _make_unary("Asin", np.arcsin, lambda x, o, g: g / ns(g).sqrt(1 - x * x), save_in=True)
+acos = _make_unary("Acos", np.arccos, lambda x, o, g: -g / ns(g).sqrt(1 - x * x), save_in=True)
+atan = _make_unary("Atan", np.arctan, lambda x, o, g: g / (1 + x * x), save_in=True)
+sinh = _make_unary("Sinh", np.sinh, lambda x, o, g: g * ns(g).cosh(x), save_in=True)
+cosh = _make_unary("Cosh", np.cosh, lambda x, o, g: g * ns(g).sinh(x), save_in=True)
+tanh = _make_unary("Tanh", np.tanh, lambda x, o, g: g * (1 - o * o), save_out=True)
+asinh = _make_unary("Asinh", np.arcsinh, lambda x, o, g: g / ns(g).sqrt(x * x + 1), save_in=True)
+acosh = _make_unary("Acosh", np.arccosh, lambda x, o, g: g / ns(g).sqrt(x * x - 1), save_in=True)
+atanh = _make_unary("Atanh", np.arctanh, lambda x, o, g: g / (1 - x * x), save_in=True)
+sigmoid = _make_unary("Sigmoid", _sigmoid_np, lambda x, o, g: g * o * (1 - o), save_out=True)
+erf = _make_unary("Erf", _erf_np, _erf_bw, save_in=True)
+erfc = _make_unary("Erfc", lambda x: 1 - _erf_np(x), lambda x, o, g: -_erf_bw(x, o, g), save_in=True)
+square = _make_unary("Square", np.square, lambda x, o, g: g * 2 * x, save_in=True, keep_int=True)
+neg = _make_unary("Neg", np.negative, lambda x, o, g: -g, keep_int=True)
+abs = _make_unary("Abs", np.abs, lambda x, o, g: g * ns(g).sign(x), save_in=True, keep_int=True)  # noqa: A001
+sign = _make_unary("Sign", np.sign, None, keep_int=True)
+floor = _make_unary("Floor", np.floor, None, keep_int=True)
+ceil = _make_unary("Ceil", np.ceil, None, keep_int=True)
+trunc = _make_unary("Trunc", np.trunc, None, keep_int=True)
+frac = _make_unary("Frac", lambda x: x - np.trunc(x), lambda x, o, g: g)
+deg2rad = _make_unary("Deg2Rad", np.deg2rad, lambda x, o, g: g * (math.pi / 180))
+rad2deg = _make_unary("Rad2Deg", np.rad2deg, lambda x, o, g: g * (180 / math.pi))
+fix = trunc
+negative = neg
+absolute = abs
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+def sgn(input, *, out=None):
+    return sign(input, out=out)
+
+
+def erfinv(input, *, out=None):
+    """torch.erfinv (forward via Newton iterations on erf; gradient 1/erf'(y))."""
+    x = float_array(input._data).astype(np.float64)
+    y = np.zeros_like(x)
+    a = 0.147
+    ln = np.log1p(-x * x)
+    t = 2 / (math.pi * a) + ln / 2
+    y = np.sign(x) * np.sqrt(np.sqrt(t * t - ln / a) - t)
+    for _ in range(3):
+        err = _erf_np(y) - x
+        y = y - err / (2 / math.sqrt(math.pi) * np.exp(-y * y))
+    r = y.astype(float_array(input._data).dtype)
+    if GRAD[0] and input._rg:
+        node = _ErfinvBackward((edge(input),))
+        res = make(r, True, node)
+        node._saved = (out_rec(res),)
+    else:
+        res = make(r, False, None)
+    return write_out(out, res) if out is not None else res
+
+
+_ErfinvBackward = node_class("ErfinvBackward0", lambda c, s, g: (g * (math.sqrt(math.pi) / 2) * ns(g).exp(s[0] * s[0]),))
+
+
+def round(input, *, decimals=0, out=None):  # noqa: A001
+    """torch.round: half to even, optionally to ``decimals`` places."""
+    d = input._data
+    r = arr(np.round(d, decimals) if decimals else np.rint(d) if d.dtype.kind == "f" else d.copy())
+    res = _zero_grad_result(r, input if input._rg else None, None, "RoundBackward0") if input._rg and GRAD[0] \
+        else make(r, False, None)
+    return write_out(out, res) if out is not None else res
+
+
+# ------------------------------------------------------------------ relu
+def _relu_bw(ctx, saved, g):
+    (o,) = saved
+    if type(g) is np.ndarray:
+        return (np.multiply(g, o > 0, dtype=g.dtype),)
+    return (g * (o > 0),)
+
+
+ReluBackward0 = node_class("ReluBackward0", _relu_bw)
+
+
+def relu(input):
+    """torch.relu (gradient 0 at 0, as torch)."""
+    d = input._data
+    r = np.maximum(d, 0)
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if GRAD[0] and input._rg:
+        node = ReluBackward0((edge(input),))
+        res = make(r, True, node)
+        node._saved = (out_rec(res),)
+        return res
+    return make(r, False, None)
+
+
+# ------------------------------------------------------------------ clamp / where / min / max
+def _clamp_bw(ctx, saved, g):
+    (x, lo, hi) = saved
+    M = ns(g)
+    if type(g) is np.ndarray:
+        m = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            m &= x >= lo
+        if hi is not None:
+            m &= x <= hi
+        return (np.multiply(g, m, dtype=g.dtype),
+                None if not isinstance(lo, np.ndarray) else unbroadcast(np.multiply(g, x < lo, dtype=g.dtype), lo.shape),
+                None if not isinstance(hi, np.ndarray) else unbroadcast(np.multiply(g, x > hi, dtype=g.dtype), hi.shape))
+    m = M.ones_like(x, dtype=None) if False else None
+    keep = (x >= lo) if lo is not None else None
+    if hi is not None:
+        keep = (x <= hi) if keep is None else keep & (x <= hi)
+    return (g * keep, None, None)
+
+
+ClampBackward1 = node_class("ClampBackward1", _clamp_bw)
+
+
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+    """torch.clamp with scalar or tensor bounds; the gradient passes where min <= x <= max."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = input._data
+    tmin = min if isinstance(min, Tensor) else None
+    tmax = max if isinstance(max, Tensor) else None
+    lo = tmin._data if tmin is not None else min
+    hi = tmax._data if tmax is not None else max
+    rt = D.result_type(*(v for v in (input, min, max) if v is not None))
+    if rt.np != d.dtype:
+        d = d.astype(rt.np)
+    if lo is not None and hi is not None:
+        r = np.minimum(np.maximum(d, lo), hi)
+    elif lo is not None:
+        r = np.maximum(d, lo)
+    else:
+        r = np.minimum(d, hi)
+    r = arr(r).astype(rt.np, copy=False)
+    if GRAD[0] and (input._rg or (tmin is not None and tmin._rg) or (tmax is not None and tmax._rg)):
+        node = ClampBackward1((edge(input), edge(tmin) if tmin is not None else NO_EDGE,
+                               edge(tmax) if tmax is not None else NO_EDGE))
+        node._saved = ((input, d, input._vc, input._vc[0]),
+                       (tmin, lo, tmin._vc, tmin._vc[0]) if tmin is not None else (None, lo, [0], 0),
+                       (tmax, hi, tmax._vc, tmax._vc[0]) if tmax is not None else (None, hi, [0], 0))
+        res = make(r, True, node)
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    return clamp(input, max=max)
+
+
+def _where_bw(ctx, saved, g):
+    cond, sa, sb = ctx
+    M = ns(g)
+    if type(g) is np.ndarray:
+        z = np.zeros((), dtype=g.dtype)
+        ga = np.where(cond, g, z)
+        gb = np.where(cond, z, g)
+    else:
+        from .._tensor import Tensor as T
+        c = make(cond, False, None)
+        z = M.zeros_like(g)
+        ga = M.where(c, g, z)
+        gb = M.where(c, z, g)
+    return None, (unbroadcast(ga, sa) if sa is not None else None), (unbroadcast(gb, sb) if sb is not None else None)
+
+
+WhereBackward0 = node_class("WhereBackward0", _where_bw)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """torch.where(condition, input, other); ``where(condition)`` gives the nonzero indices."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if c.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {D.from_np(c.dtype).name.capitalize()}")
+    ad, bd, ta, tb = binary_operands(input, other)
+    r = arr(np.where(c, ad, bd))
+    if _grad_rec(ta, tb):
+        rs = r.shape
+        res = _record2(r, WhereBackward0, ta, tb, None)
+        res.grad_fn.next_functions = (NO_EDGE,) + res.grad_fn.next_functions
+        res.grad_fn._ctx = (np.broadcast_to(c, rs), ta.shape if ta is not None else None,
+                            tb.shape if tb is not None else None)
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+def _minmax_bw(ctx, saved, g):
+    sa, sb, is_max = ctx
+    a, b = saved
+    if type(g) is np.ndarray:
+        pick_a = (a > b) if is_max else (a < b)
+        tie = a == b
+        wa = pick_a + 0.5 * tie
+        wa = wa.astype(g.dtype)
+        ga = g * wa
+        gb = g - ga
+    else:
+        pick_a = ((a > b) if is_max else (a < b)).to(g.dtype)
+        tie = (a == b).to(g.dtype)
+        ga = g * (pick_a + tie * 0.5)
+        gb = g - ga
+    return (unbroadcast(ga, sa) if sa is not None else ga), (unbroadcast(gb, sb) if sb is not None else gb)
+
+
+MaximumBackward0 = node_class("MaximumBackward0", _minmax_bw)
+MinimumBackward0 = node_class("MinimumBackward0", _minmax_bw)
+
+
+def _minmax(input, other, is_max, nan_prop, out):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{'maximum' if is_max else 'minimum'}(): argument 'other' must be Tensor")
+    ad, bd, ta, tb = binary_operands(input, other)
+    f = (np.maximum if is_max else np.minimum) if nan_prop else (np.fmax if is_max else np.fmin)
+    r = arr(f(ad, bd))
+    if _grad_rec(ta, tb):
+        rs = r.shape
+        res = _record2(r, MaximumBackward0 if is_max else MinimumBackward0, ta, tb,
+                       (ad.shape if ad.shape != rs else None, bd.shape if bd.shape != rs else None, is_max),
+                       (_sv(ta, ad), _sv(tb, bd)))
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+def maximum(input, other, *, out=None):
+    """torch.maximum (NaN propagates; ties split the gradient evenly, as torch)."""
+    return _minmax(input, other, True, True, out)
+
+
+def minimum(input, other, *, out=None):
+    return _minmax(input, other, False, True, out)
+
+
+def fmax(input, other, *, out=None):
+    return _minmax(input, other, True, False, out)
+
+
+def fmin(input, other, *, out=None):
+    return _minmax(input, other, False, False, out)
+
+
+def lerp(input, end, weight, *, out=None):
+    """torch.lerp: ``input + weight * (end - input)`` (differentiable in all three)."""
+    res = add(input, mul(weight, sub(end, input)))
+    return res if out is None else write_out(out, res)
+
+
+def atan2(input, other, *, out=None):
+    """torch.atan2(y=input, x=other)."""
+    res = _atan2(input, other)
+    return res if out is None else write_out(out, res)
+
+
+def _atan2_bw(ctx, saved, g):
+    sa, sb = ctx
+    y, x = saved
+    den = x * x + y * y
+    ga = g * x / den
+    gb = -g * y / den
+    return (unbroadcast(ga, sa) if sa else ga), (unbroadcast(gb, sb) if sb else gb)
+
+
+Atan2Backward0 = node_class("Atan2Backward0", _atan2_bw)
+
+
+def _atan2(input, other):
+    ad, bd, ta, tb = binary_operands(input, other)
+    ad, bd = float_array(np.asarray(ad)), float_array(np.asarray(bd))
+    r = arr(np.arctan2(ad, bd))
+    if _grad_rec(ta, tb):
+        rs = r.shape
+        return _record2(r, Atan2Backward0, ta, tb,
+                        (ad.shape if ad.shape != rs else None, bd.shape if bd.shape != rs else None),
+                        (_sv(ta, ad), _sv(tb, bd)))
+    return make(r, False, None)
+
+
+arctan2 = atan2
+
+
+def hypot(input, other, *, out=None):
+    res = sqrt(add(mul(input, input), mul(other, other)))
+    return res if out is None else write_out(out, res)
+
+
+def logaddexp(input, other, *, out=None):
+    m = maximum(input, other).detach()
+    res = add(m, log(add(exp(sub(input, m)), exp(sub(other, m)))))
+    return res if out is None else write_out(out, res)
+
+
+def xlogy(input, other, *, out=None):
+    """torch.xlogy: ``x * log(y)``, 0 where x == 0."""
+    x = input if isinstance(input, Tensor) else None
+    prod = mul(input, log(other if isinstance(other, Tensor) else Tensor._make(np.asarray(float(other), dtype=D.get_default_dtype().np), False, None)))
+    xd = x._data if x is not None else np.asarray(input)
+    z = make(np.zeros((), dtype=prod._data.dtype), False, None)
+    res = where(make(np.broadcast_to(xd == 0, prod.shape), False, None), z, prod)
+    return res if out is None else write_out(out, res)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    res = add(input, mul(tensor1, tensor2), alpha=value)
+    return res if out is None else write_out(out, res)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    res = add(input, div(tensor1, tensor2), alpha=value)
+    return res if out is None else write_out(out, res)
+
+
+# ------------------------------------------------------------------ comparisons and logic
+def _cmp(f, name):
+    def op(input, other, *, out=None):
+        ad, bd, ta, tb = binary_operands(input, other)
+        res = make(arr(f(ad, bd)), False, None)
+        return res if out is None else write_out(out, res)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.{name}: elementwise comparison giving a bool tensor."
+    return op
+
+
+eq = _cmp(np.equal, "eq")
+ne = not_equal = _cmp(np.not_equal, "ne")
+lt = less = _cmp(np.less, "lt")
+le = less_equal = _cmp(np.less_equal, "le")
+gt = greater = _cmp(np.greater, "gt")
+ge = greater_equal = _cmp(np.greater_equal, "ge")
+logical_and = _cmp(lambda a, b: np.logical_and(a, b), "logical_and")
+logical_or = _cmp(lambda a, b: np.logical_or(a, b), "logical_or")
+logical_xor = _cmp(lambda a, b: np.logical_xor(a, b), "logical_xor")
+
+
+def _bitwise(f, name):
+    def op(input, other, *, out=None):
+        ad, bd, ta, tb = binary_operands(input, other)
+        if np.asarray(ad).dtype.kind == "f" or np.asarray(bd).dtype.kind == "f":
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        res = make(arr(f(ad, bd)), False, None)
+        return res if out is None else write_out(out, res)
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(input, *, out=None):
+    d = input._data
+    if d.dtype.kind == "f":
+        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    res = make(arr(np.invert(d)), False, None)
+    return res if out is None else write_out(out, res)
+
+
+def logical_not(input, *, out=None):
+    res = make(arr(np.logical_not(input._data)), False, None)
+    return res if out is None else write_out(out, res)
+
+
+def _pred(f, name):
+    def op(input):
+        return make(arr(f(input._data)), False, None)
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+isnan = _pred(np.isnan, "isnan")
+isinf = _pred(np.isinf, "isinf")
+isfinite = _pred(np.isfinite, "isfinite")
+isposinf = _pred(np.isposinf, "isposinf")
+isneginf = _pred(np.isneginf, "isneginf")
+signbit = _pred(np.signbit, "signbit")
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    d = input._data
+    r = np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf)
+    if GRAD[0] and input._rg:
+        res = make(r, True, _NanToNumBackward((edge(input),), None, ((None, np.isfinite(d), [0], 0),)))
+    else:
+        res = make(r, False, None)
+    return res if out is None else write_out(out, res)
+
+
+_NanToNumBackward = node_class("NanToNumBackward0", lambda c, s, g: (g * s[0],))
+
+
+def equal(input, other) -> bool:
+    """torch.equal: same shape and same values."""
+    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    ad, bd, _, _ = binary_operands(input, other)
+    return make(arr(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)), False, None)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
+
+
+# ------------------------------------------------------------------ in-place machinery
+def check_inplace(t: Tensor) -> None:
+    """torch's guard: no in-place op on a leaf that requires grad (or a view of one)."""
+    if GRAD[0] and t._rg:
+        if t.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        b = t._base
+        if b is not None and b.grad_fn is None and b._rg:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _cast_check(result_dt: np.dtype, self_dt: np.dtype) -> None:
+    rc, sc = D.from_np(result_dt)._cat, D.from_np(self_dt)._cat
+    if rc > sc:
+        rn = {0: "Bool", 1: "Long", 2: "Float"}
+        raise RuntimeError(f"result type {_legacy(result_dt)} can't be cast to the desired output type {_legacy(self_dt)}")
+
+
+def _legacy(dt):
+    from ..autograd.graph import _LEGACY
+    return _LEGACY.get(np.dtype(dt).name, np.dtype(dt).name)
+
+
+def apply_inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
+    """Run the out-of-place ``fn(self, ...)`` and write its result into ``self``.
+
+    Under grad recording, ``fn`` sees a snapshot of ``self`` (so backward uses the original
+    values, as torch's in-place derivatives do) and ``self`` takes over the result's grad_fn.
+    """
+    check_inplace(self)
+    rec = GRAD[0]
+    if rec and self._rg:
+        snap = Tensor._make(self._data.copy(), True, self.grad_fn)
+        snap._output_nr = self._output_nr
+        res = fn(snap, *args, **kwargs)
+    else:
+        res = fn(self, *args, **kwargs)
+    r = res._data
+    sd = self._data
+    _cast_check(r.dtype, sd.dtype)
+    if r.shape != sd.shape:
+        if np.broadcast_shapes(r.shape, sd.shape) != sd.shape:
+            raise RuntimeError(
+                f"output with shape {list(sd.shape)} doesn't match the broadcast shape {list(r.shape)}")
+    np.copyto(sd, r, casting="unsafe")
+    self._vc[0] += 1
+    if rec and res.grad_fn is not None:
+        if r.shape != sd.shape:
+            res = res.expand(sd.shape) if False else res
+        _rebase_history(self, res.grad_fn)
+    return self
+
+
+def _rebase_history(self: Tensor, fn) -> None:
+    base = self._base
+    if base is not None and (base._rg or True) and getattr(self, "_view_fn", None) is not None:
+        from .indexing import copy_slices
+        copy_slices(base, self, fn)
+        return
+    self.grad_fn = fn
+    self._rg = True
+    self._output_nr = 0
+
+
+def _fast_inplace(ufunc):
+    """In-place arithmetic: one ufunc with ``out=`` when no graph is recorded."""
+    def op(self, other, *, alpha=1):
+        if not (GRAD[0] and (self._rg or (isinstance(other, Tensor) and other._rg))):
+            sd = self._data
+            o = other._data if isinstance(other, Tensor) else to_scalar(other)
+            if o is None:
+                raise TypeError(f"unsupported operand type: {type(other).__name__}")
+            if alpha != 1:
+                o = o * alpha
+            od = o.dtype if isinstance(o, np.ndarray) else None
+            sk = sd.dtype.kind
+            if ufunc is np.divide and sk != "f":
+                _cast_check(D.get_default_dtype().np, sd.dtype)
+            if od is not None and od != sd.dtype:
+                _cast_check(D.result_type(self, other).np, sd.dtype)
+            elif od is None and sk != "f" and type(o) is float:
+                _cast_check(D.get_default_dtype().np, sd.dtype)
+            if isinstance(o, np.ndarray) and o.ndim > sd.ndim or (isinstance(o, np.ndarray) and
+                                                                  np.broadcast_shapes(o.shape, sd.shape) != sd.shape):
+                raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast shape "
+                                   f"{list(np.broadcast_shapes(o.shape, sd.shape))}")
+            ufunc(sd, o, out=sd, casting="unsafe")
+            self._vc[0] += 1
+            return self
+        f = {np.add: add, np.subtract: sub, np.multiply: mul, np.divide: div}[ufunc]
+        if alpha != 1:
+            return apply_inplace(self, f, other, alpha=alpha)
+        return apply_inplace(self, f, other)
+    return op
+
+
+add_ = _fast_inplace(np.add)
+sub_ = _fast_inplace(np.subtract)
+mul_ = _fast_inplace(np.multiply)
+_div_ip = _fast_inplace(np.divide)
+
+
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return _div_ip(self, other)
+    return apply_inplace(self, div, other, rounding_mode=rounding_mode)
+
+
+def _inplace_of(f):
+    def op(self, *args, **kwargs):
+        return apply_inplace(self, f, *args, **kwargs)
+    op.__name__ = f.__name__ + "_"
+    return op
+
+
+def _iop(fast):
+    def op(self, other):
+        return fast(self, other)
+    return op
+
+
+_METHODS = {
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
+    "true_divide": div, "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod, "pow": pow,
+    "float_power": float_power, "atan2": atan2, "arctan2": atan2, "hypot": hypot, "logaddexp": logaddexp,
+    "xlogy": xlogy, "addcmul": addcmul, "addcdiv": addcdiv, "lerp": lerp, "maximum": maximum,
+    "minimum": minimum, "fmax": fmax, "fmin": fmin, "clamp": clamp, "clip": clamp, "clamp_min": clamp_min,
+    "clamp_max": clamp_max, "relu": relu, "sigmoid": sigmoid, "round": round,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "greater_equal": ge,
+    "less": lt, "less_equal": le, "not_equal": ne, "equal": equal, "isclose": isclose, "allclose": allclose,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or,
+    "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not, "isnan": isnan, "isinf": isinf,
+    "isfinite": isfinite, "isposinf": isposinf, "isneginf": isneginf, "signbit": signbit,
+    "nan_to_num": nan_to_num, "sgn": sgn, "erfinv": erfinv,
+    "where": lambda self, condition, other: where(condition, self, other),
+    "__add__": add, "__radd__": lambda self, other: add(other, self),
+    "__sub__": sub, "__rsub__": _rsub,
+    "__mul__": mul, "__rmul__": lambda self, other: mul(other, self),
+    "__truediv__": div, "__rtruediv__": _rdiv, "__floordiv__": floor_divide, "__rfloordiv__": _rfloordiv,
+    "__mod__": remainder, "__rmod__": _rmod, "__pow__": pow, "__rpow__": _rpow,
+    "__neg__": neg, "__pos__": lambda self: self, "__abs__": abs,
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor, "__invert__": bitwise_not,
+    "__rand__": lambda self, other: bitwise_and(other, self), "__ror__": lambda self, other: bitwise_or(other, self),
+    "__rxor__": lambda self, other: bitwise_xor(other, self),
+    "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_, "div_": div_,
+    "divide_": div_, "true_divide_": div_,
+    "__iadd__": _iop(add_), "__isub__": _iop(sub_), "__imul__": _iop(mul_), "__itruediv__": _iop(_div_ip),
+    "__ifloordiv__": lambda self, other: apply_inplace(self, floor_divide, other),
+    "__imod__": lambda self, other: apply_inplace(self, remainder, other),
+    "__ipow__": lambda self, other: apply_inplace(self, pow, other),
+    "__iand__": lambda self, other: apply_inplace(self, bitwise_and, other),
+    "__ior__": lambda self, other: apply_inplace(self, bitwise_or, other),
+    "__ixor__": lambda self, other: apply_inplace(self, bitwise_xor, other),
+}
+for _f in (neg, abs, sign, exp, exp2, log, log2, log10, log1p, expm1, sqrt, rsqrt, square, reciprocal,
+           sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, floor, ceil, trunc, frac,
+           deg2rad, rad2deg, erf, erfc):
+    _METHODS[_f.__name__] = _f
+for _alias, _f in (("negative", neg), ("absolute", abs), ("arcsin", asin), ("arccos", acos), ("arctan", atan),
+                   ("arcsinh", asinh), ("arccosh", acosh), ("arctanh", atanh), ("fix", trunc)):
+    _METHODS[_alias] = _f
+# in-place forms of the unary and binary ops (``x.exp_()``, ``x.clamp_(0, 1)``, ...)
+for _name in ("neg", "abs", "sign", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
+              "square", "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+              "asinh", "acosh", "atanh", "floor", "ceil", "trunc", "frac", "sigmoid", "relu", "clamp", "clip",
+              "clamp_min", "clamp_max", "pow", "remainder", "fmod", "floor_divide", "lerp", "atan2", "addcmul",
+              "addcdiv", "round", "nan_to_num", "maximum", "minimum", "erf", "erfc", "erfinv", "deg2rad",
+              "rad2deg", "negative", "absolute", "arcsin", "arccos", "arctan", "fix", "hypot", "xlogy",
+              "logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
+              "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le", "gt", "ge", "sgn"):
+    _METHODS[_name + "_"] = _inplace_of(_METHODS[_name])
+attach(_METHODS)
