@@ -107,6 +107,9 @@ class Tensor:
 
     __slots__ = ("_data", "_rg", "grad_fn", "_grad", "_vc", "_output_nr", "_accum", "_base",
                  "__dict__", "__weakref__")
+    # rarely-set attributes live in the instance __dict__; these class defaults keep reads fast
+    _hooks = None
+    _post_acc_hooks = None
     # make ``ndarray <op> Tensor`` call the Tensor's reflected operator
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -467,6 +470,9 @@ class Tensor:
 
     def is_pinned(self) -> bool:
         return False
+
+
+G.Tensor = Tensor
 
 
 def _rebuild(data, rg, grad):

@@ -68,6 +68,8 @@ def binary_operands(a, b):
         ad = ta._data
         s = to_scalar(b)
         if s is None:
+            if isinstance(b, np.ndarray):  # torch converts an ndarray operand to a tensor
+                return binary_operands(a, make(b, False, None))
             raise TypeError(f"unsupported operand type(s): 'Tensor' and '{type(b).__name__}'")
         k = ad.dtype.kind
         if k == "f" or (k != "b" and type(s) is not float) or type(s) is bool:
@@ -75,11 +77,27 @@ def binary_operands(a, b):
         rt = D.result_type(ta, s).np
         return ad.astype(rt, copy=False), s, ta, None
     if tb is not None:
-        bd, a_, _, _ = binary_operands(b, a)
-        return a_, bd, None, tb
+        bd, s, _, _ = binary_operands(b, a)
+        if isinstance(s, np.ndarray):
+            return s, bd, None, tb
+        # a scalar on the left becomes a 0-dim array of the result dtype
+        return np.asarray(s, dtype=bd.dtype), bd, None, tb
     sa, sb = to_scalar(a), to_scalar(b)
     rt = D.result_type(sa, sb).np
     return np.asarray(sa, dtype=rt), np.asarray(sb, dtype=rt), None, None
+
+
+def broadcast_error(a_shape, b_shape) -> RuntimeError:
+    """torch's message for operands that cannot broadcast."""
+    na, nb = len(a_shape), len(b_shape)
+    n = max(na, nb)
+    for i in range(1, n + 1):
+        sa = a_shape[-i] if i <= na else 1
+        sb = b_shape[-i] if i <= nb else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) at "
+                                f"non-singleton dimension {n - i}")
+    return RuntimeError(f"shapes {list(a_shape)} and {list(b_shape)} cannot be broadcast")
 
 
 def needs_grad(*ts) -> bool:

@@ -13,8 +13,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
-from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, edge, node_class, out_rec, save
-from ._helpers import (arr, attach, binary_operands, float_array, make, ns, to_scalar, unbroadcast,
+from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, OUT, edge, node_class, out_rec, save
+from ._helpers import (arr, attach, binary_operands, broadcast_error, float_array, make, ns, to_scalar, unbroadcast,
                        write_out, NP)
 
 __all__ = [
@@ -67,7 +67,10 @@ def add(input, other, *, alpha=1, out=None):
     ad, bd, ta, tb = binary_operands(input, other)
     if alpha != 1:
         bd = bd * alpha
-    r = ad + bd
+    try:
+        r = ad + bd
+    except ValueError:
+        raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
@@ -88,7 +91,10 @@ def sub(input, other, *, alpha=1, out=None):
                            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         bd = bd * alpha
-    r = ad - bd
+    try:
+        r = ad - bd
+    except ValueError:
+        raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
@@ -130,7 +136,10 @@ def _sv(t, a):
 def mul(input, other, *, out=None):
     """torch.mul with broadcasting; saves each operand the other's gradient needs."""
     ad, bd, ta, tb = binary_operands(input, other)
-    r = ad * bd
+    try:
+        r = ad * bd
+    except ValueError:
+        raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
@@ -168,7 +177,10 @@ def div(input, other, *, rounding_mode=None, out=None):
             ad = ad.astype(D.get_default_dtype().np)
             if type(bd) is np.ndarray:
                 bd = bd.astype(ad.dtype)
-        r = ad / bd
+        try:
+            r = ad / bd
+        except ValueError:
+            raise broadcast_error(np.shape(ad), np.shape(bd)) from None
         if type(r) is not np.ndarray:
             r = np.asarray(r)
         if GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
@@ -205,7 +217,7 @@ divide = true_divide = div
 def _zero_bw(ctx, saved, g):
     sa, sb = ctx
     z = ns(g).zeros_like(g)
-    return (unbroadcast(z, sa) if sa else z), (unbroadcast(z, sb) if sb else z)
+    return unbroadcast(z, sa), unbroadcast(z, sb)
 
 
 _ZERO_NODES = {}
@@ -223,8 +235,25 @@ def _zero_grad_result(r, ta, tb, name):
     return make(r, False, None)
 
 
+def _no_derivative(name):
+    def bw(ctx, saved, g):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+    return bw
+
+
+FloorDivideBackward0 = node_class("NotImplemented", _no_derivative("floor_divide"))
+_NO_DERIV = {n: node_class("NotImplemented", _no_derivative(n)) for n in ("remainder", "fmod")}
+
+
 def floor_divide(input, other, *, out=None):
-    return div(input, other, rounding_mode="floor", out=out)
+    """torch.floor_divide (like torch, not differentiable: backward raises)."""
+    res = div(input.detach() if isinstance(input, Tensor) else input,
+              other.detach() if isinstance(other, Tensor) else other, rounding_mode="floor")
+    ta = input if isinstance(input, Tensor) else None
+    tb = other if isinstance(other, Tensor) else None
+    if _grad_rec(ta, tb):
+        res = _record2(res._data, FloorDivideBackward0, ta, tb, None)
+    return res if out is None else write_out(out, res)
 
 
 def _rdiv(self, other):
@@ -257,7 +286,9 @@ def _rem(input, other, fmod_, out):
         raise RuntimeError("ZeroDivisionError")
     with np.errstate(divide="ignore", invalid="ignore"):
         r = arr(np.fmod(ad, bd) if fmod_ else np.remainder(ad, bd))
-    if _grad_rec(ta, tb):
+    if ta is None and _grad_rec(ta, tb):  # torch has no derivative for a scalar dividend
+        res = _record2(r, _NO_DERIV["fmod" if fmod_ else "remainder"], ta, tb, None)
+    elif _grad_rec(ta, tb):
         rs = r.shape
         sa = ad.shape if ad.shape != rs else None
         sb = bd.shape if type(bd) is np.ndarray and bd.shape != rs else None
@@ -710,7 +741,7 @@ def _atan2_bw(ctx, saved, g):
     den = x * x + y * y
     ga = g * x / den
     gb = -g * y / den
-    return (unbroadcast(ga, sa) if sa else ga), (unbroadcast(gb, sb) if sb else gb)
+    return unbroadcast(ga, sa), unbroadcast(gb, sb)
 
 
 Atan2Backward0 = node_class("Atan2Backward0", _atan2_bw)
@@ -742,13 +773,32 @@ def logaddexp(input, other, *, out=None):
     return res if out is None else write_out(out, res)
 
 
+def _xlogy_bw(ctx, saved, g):
+    sa, sb = ctx
+    x, y = saved
+    M = ns(g)
+    gx = g * M.log(y)
+    gy = g * x / y
+    return unbroadcast(gx, sa), unbroadcast(gy, sb)
+
+
+XlogyBackward0 = node_class("XlogyBackward0", _xlogy_bw)
+
+
 def xlogy(input, other, *, out=None):
-    """torch.xlogy: ``x * log(y)``, 0 where x == 0."""
-    x = input if isinstance(input, Tensor) else None
-    prod = mul(input, log(other if isinstance(other, Tensor) else Tensor._make(np.asarray(float(other), dtype=D.get_default_dtype().np), False, None)))
-    xd = x._data if x is not None else np.asarray(input)
-    z = make(np.zeros((), dtype=prod._data.dtype), False, None)
-    res = where(make(np.broadcast_to(xd == 0, prod.shape), False, None), z, prod)
+    """torch.xlogy: ``x * log(y)``, 0 where x == 0 (NaN where y is NaN)."""
+    ad, bd, ta, tb = binary_operands(input, other)
+    ad, bd = float_array(np.asarray(ad)), float_array(np.asarray(bd)).astype(float_array(np.asarray(ad)).dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where((ad == 0) & ~np.isnan(bd), np.zeros((), ad.dtype), ad * np.log(bd))
+    r = arr(r)
+    if _grad_rec(ta, tb):
+        rs = r.shape
+        res = _record2(r, XlogyBackward0, ta, tb,
+                       (ad.shape if ad.shape != rs else None, bd.shape if bd.shape != rs else None),
+                       (_sv(ta, ad), _sv(tb, bd)))
+    else:
+        res = make(r, False, None)
     return res if out is None else write_out(out, res)
 
 
@@ -901,10 +951,13 @@ def apply_inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
                 f"output with shape {list(sd.shape)} doesn't match the broadcast shape {list(r.shape)}")
     np.copyto(sd, r, casting="unsafe")
     self._vc[0] += 1
-    if rec and res.grad_fn is not None:
-        if r.shape != sd.shape:
-            res = res.expand(sd.shape) if False else res
-        _rebase_history(self, res.grad_fn)
+    fn = res.grad_fn
+    if rec and fn is not None:
+        if fn._saved:
+            # an op that saved its output (exp_, sigmoid_, ...) saved ``self``: later in-place
+            # changes to ``self`` must be caught, as in torch
+            fn._saved = tuple((OUT, sd, self._vc, self._vc[0]) if rec_[0] is OUT else rec_ for rec_ in fn._saved)
+        _rebase_history(self, fn)
     return self
 
 

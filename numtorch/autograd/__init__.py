@@ -18,16 +18,15 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "gradcheck", "gradgrad
 
 
 def _as_list(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, graph.Tensor):
         return [x]
     return list(x)
 
 
 def _roots_and_grads(outputs, grad_outputs, create_graph, what="grad"):
-    from .._tensor import Tensor
+    Tensor = graph.Tensor
     from .graph import accumulate_node
     roots, grads = [], []
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):

@@ -206,7 +206,6 @@ def unpack_saved(node, as_tensors: bool):
         if not as_tensors:
             out.append(arr)
             continue
-        from .._tensor import Tensor
         if t is None:
             out.append(Tensor._make(arr, False, None) if isinstance(arr, np.ndarray) else arr)
         elif t is OUT:  # the node's own output, rebuilt as a tensor whose grad_fn is this node
@@ -234,8 +233,10 @@ def _raise_version(t, arr, node, now, ver):
         f"{desc}{which} is at version {now}; expected version {ver} instead." + _HINT)
 
 
+Tensor = None  # set by numtorch._tensor once the class exists (avoids an import cycle)
+
+
 def _wrap(g):
-    from .._tensor import Tensor
     return g if g is None or isinstance(g, Tensor) else Tensor._make(g, False, None)
 
 
@@ -281,13 +282,12 @@ def _run_tensor_hooks(node, g, as_tensors):
 
 def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
     t = node.variable
-    hooks = t.__dict__.get("_hooks") if hasattr(t, "__dict__") else None
+    hooks = t._hooks
     if hooks:
         for fn in list(hooks.values()):
             r = fn(_wrap(g))
             if r is not None:
                 g = _unwrap(r, as_tensors)
-    from .._tensor import Tensor
     cur = t._grad
     if as_tensors:
         if g.dtype is not t.dtype:
@@ -307,7 +307,7 @@ def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
                 np.add(cd, g, out=cd)
             else:
                 cur._data = cd + g
-    post = t.__dict__.get("_post_acc_hooks") if hasattr(t, "__dict__") else None
+    post = t._post_acc_hooks
     if post:
         for fn in list(post.values()):
             fn(t)
@@ -383,16 +383,17 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
 
     heap = [(-n._seq, n) for n in root_nodes if deps[n] == 0]
     heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
     prev_mode = GRAD[0]
     GRAD[0] = create_graph
     touched = []
     try:
         while heap:
-            _, node = heapq.heappop(heap)
+            node = pop(heap)[1]
             g = buffers.pop(node, None)
-            is_acc = type(node) is AccumulateGrad
+            multi = node._n_out != 1
             grads_in = None
-            if g is not None and (node._n_out == 1 or any(x is not None for x in g)):
+            if g is not None and (not multi or any(x is not None for x in g)):
                 if node._tensor_hooks or node._retain:
                     g = _run_tensor_hooks(node, g, as_tensors)
                 if node._pre_hooks:
@@ -402,18 +403,26 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                         if r is not None:
                             go = tuple(r)
                     g = _unwrap_tuple(go, node._n_out, as_tensors)
-                if captures is not None and node in captures:
-                    for nr, i in captures[node]:
-                        gi = g if node._n_out == 1 else g[nr]
-                        if is_acc:
-                            gi = _leaf_hooked(node, gi, as_tensors)
-                        results[i] = _add(results[i], gi)
-                if is_acc:
-                    if accumulate and (captures is None or node in captures):
+                if type(node) is AccumulateGrad:
+                    if captures is not None:
+                        if node in captures:
+                            gh = _leaf_hooked(node, g, as_tensors)
+                            for nr, i in captures[node]:
+                                results[i] = _add(results[i], gh)
+                            if accumulate:
+                                _accumulate(node, g, as_tensors, create_graph)
+                    else:
                         _accumulate(node, g, as_tensors, create_graph)
                     continue
+                if captures is not None and node in captures:
+                    for nr, i in captures[node]:
+                        results[i] = _add(results[i], g[nr] if multi else g)
                 if run is None or node in run:
-                    saved = unpack_saved(node, as_tensors)
+                    saved = node._saved
+                    if saved:
+                        saved = unpack_saved(node, as_tensors)
+                    elif saved is None:
+                        raise RuntimeError(FREED_MSG)
                     grads_in = node._bw(node._ctx, saved, g)
                     if node._hooks:
                         gi_t = tuple(_wrap(x) for x in grads_in)
@@ -423,39 +432,37 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                             if r is not None:
                                 gi_t = tuple(r)
                         grads_in = tuple(_unwrap(x, as_tensors) for x in gi_t)
-                    if not retain_graph:
+                    if not retain_graph and node._saved:
                         touched.append(node)
-            nf = node.next_functions
-            for k in range(len(nf)):
-                nxt, nr = nf[k]
-                if nxt is None:
-                    continue
-                if grads_in is not None:
-                    gi = grads_in[k]
-                    if gi is not None:
-                        if nxt._n_out == 1:
-                            b = buffers.get(nxt)
-                            buffers[nxt] = gi if b is None else b + gi
-                        else:
-                            b = buffers.get(nxt)
-                            if b is None:
-                                b = buffers[nxt] = [None] * nxt._n_out
-                            b[nr] = gi if b[nr] is None else b[nr] + gi
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0 and (needed is None or nxt in needed):
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+            k = 0
+            for nxt, nr in node.next_functions:
+                if nxt is not None:
+                    if grads_in is not None:
+                        gi = grads_in[k]
+                        if gi is not None:
+                            if nxt._n_out == 1:
+                                b = buffers.get(nxt)
+                                buffers[nxt] = gi if b is None else b + gi
+                            else:
+                                b = buffers.get(nxt)
+                                if b is None:
+                                    b = buffers[nxt] = [None] * nxt._n_out
+                                b[nr] = gi if b[nr] is None else b[nr] + gi
+                    d = deps[nxt] - 1
+                    deps[nxt] = d
+                    if d == 0 and (needed is None or nxt in needed):
+                        push(heap, (-nxt._seq, nxt))
+                k += 1
     finally:
         GRAD[0] = prev_mode
         for node in touched:
-            if node._saved:
-                node._saved = None
+            node._saved = None
     return results
 
 
 def _leaf_hooked(node, g, as_tensors):
     t = node.variable
-    hooks = t.__dict__.get("_hooks")
+    hooks = t._hooks
     if hooks:
         for fn in list(hooks.values()):
             r = fn(_wrap(g))
