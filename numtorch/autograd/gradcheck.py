@@ -26,12 +26,10 @@ def _diff_outputs(func, inputs):
 
 def _numerical_jacobian(func, inputs, idx, eps):
     """d(outputs)/d(inputs[idx]) by central differences: a (n_in, n_out_total) matrix."""
-    from .grad_mode import no_grad
     t = inputs[idx]
     x = t._data
     flat = x.reshape(-1)
-    with no_grad():
-        base, _ = _diff_outputs(func, inputs)
+    base, _ = _diff_outputs(func, inputs)
     n_out = sum(o._data.size for o in base)
     J = np.zeros((flat.size, n_out))
     view = x.reshape(-1) if x.flags.c_contiguous else None
@@ -39,12 +37,13 @@ def _numerical_jacobian(func, inputs, idx, eps):
         raise ValueError("gradcheck needs contiguous inputs")
     for k in range(flat.size):  # finite differences perturb one element at a time by nature
         orig = view[k].copy()
-        with no_grad():
-            view[k] = orig + eps
-            plus, _ = _diff_outputs(func, inputs)
-            view[k] = orig - eps
-            minus, _ = _diff_outputs(func, inputs)
-            view[k] = orig
+        # perturb the array directly (not an autograd in-place op); grad stays enabled
+        # so functions that differentiate internally (gradgradcheck) still work
+        view[k] = orig + eps
+        plus, _ = _diff_outputs(func, inputs)
+        view[k] = orig - eps
+        minus, _ = _diff_outputs(func, inputs)
+        view[k] = orig
         col = np.concatenate([((p._data.astype(np.float64) - m._data.astype(np.float64)) / (2 * eps)).ravel()
                               for p, m in zip(plus, minus)]) if plus else np.zeros(0)
         J[k] = col
