@@ -54,7 +54,9 @@ class _Formatter:
         if PRINT_OPTS["sci_mode"] is not None:
             self.sci_mode = PRINT_OPTS["sci_mode"]
         self.p = p
-        self.width = max((len(self._fmt(x)) for x in v), default=1)
+        # like torch, the column width comes from the nonzero finite values only
+        nzf = finite[finite != 0]
+        self.width = max((len(self._fmt(float(x))) for x in nzf), default=1)
 
     def _fmt(self, x: float) -> str:
         if not math.isfinite(x):
