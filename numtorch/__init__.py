@@ -6,6 +6,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._alloc import tune_malloc as _tune_malloc
+
+_tune_malloc()
+
 from ._dtype import (bfloat16, bool, can_cast, double, dtype, finfo, float, float16, float32, float64,  # noqa: A004
                      get_default_dtype, half, iinfo, int, int8, int16, int32, int64, long, promote_types,
                      result_type, set_default_dtype, short, uint8)
