@@ -18,6 +18,7 @@ from ._tensor_str import set_printoptions
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                                  no_grad, set_grad_enabled)
 from ._ops.elementwise import *  # noqa: F401,F403
+from ._ops.compare import *  # noqa: F401,F403
 from ._ops.factories import *  # noqa: F401,F403
 from ._ops.convert import *  # noqa: F401,F403
 from ._ops.reduce import *  # noqa: F401,F403

@@ -15,7 +15,6 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from . import _dtype as D
-from .autograd.grad_mode import GRAD
 from .autograd import graph as G
 
 _new = object.__new__
@@ -377,7 +376,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:

@@ -13,9 +13,9 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
-from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, OUT, edge, node_class, out_rec, save
+from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, edge, node_class, out_rec
 from ._helpers import (arr, attach, binary_operands, broadcast_error, float_array, make, ns, to_scalar, unbroadcast,
-                       write_out, NP)
+                       write_out)
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -25,10 +25,7 @@ __all__ = [
     "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
     "atan2", "arctan2", "sigmoid", "relu", "clamp", "clip", "clamp_min", "clamp_max", "where",
     "maximum", "minimum", "fmax", "fmin", "lerp", "floor", "ceil", "round", "trunc", "fix", "frac",
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "equal", "allclose", "isclose", "logical_and", "logical_or", "logical_xor",
-    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
-    "isfinite", "isposinf", "isneginf", "nan_to_num", "signbit", "hypot", "logaddexp", "xlogy",
+    "hypot", "logaddexp", "xlogy",
     "addcmul", "addcdiv", "deg2rad", "rad2deg", "erf", "erfc", "erfinv",
 ]
 
@@ -636,7 +633,6 @@ def _where_bw(ctx, saved, g):
         ga = np.where(cond, g, z)
         gb = np.where(cond, z, g)
     else:
-        from .._tensor import Tensor as T
         c = make(cond, False, None)
         z = M.zeros_like(g)
         ga = M.where(c, g, z)
@@ -812,208 +808,11 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return res if out is None else write_out(out, res)
 
 
-# ------------------------------------------------------------------ comparisons and logic
-def _cmp(f, name):
-    def op(input, other, *, out=None):
-        ad, bd, ta, tb = binary_operands(input, other)
-        res = make(arr(f(ad, bd)), False, None)
-        return res if out is None else write_out(out, res)
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"torch.{name}: elementwise comparison giving a bool tensor."
-    return op
-
-
-eq = _cmp(np.equal, "eq")
-ne = not_equal = _cmp(np.not_equal, "ne")
-lt = less = _cmp(np.less, "lt")
-le = less_equal = _cmp(np.less_equal, "le")
-gt = greater = _cmp(np.greater, "gt")
-ge = greater_equal = _cmp(np.greater_equal, "ge")
-logical_and = _cmp(lambda a, b: np.logical_and(a, b), "logical_and")
-logical_or = _cmp(lambda a, b: np.logical_or(a, b), "logical_or")
-logical_xor = _cmp(lambda a, b: np.logical_xor(a, b), "logical_xor")
-
-
-def _bitwise(f, name):
-    def op(input, other, *, out=None):
-        ad, bd, ta, tb = binary_operands(input, other)
-        if np.asarray(ad).dtype.kind == "f" or np.asarray(bd).dtype.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
-        res = make(arr(f(ad, bd)), False, None)
-        return res if out is None else write_out(out, res)
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-
-
-def bitwise_not(input, *, out=None):
-    d = input._data
-    if d.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
-    res = make(arr(np.invert(d)), False, None)
-    return res if out is None else write_out(out, res)
-
-
-def logical_not(input, *, out=None):
-    res = make(arr(np.logical_not(input._data)), False, None)
-    return res if out is None else write_out(out, res)
-
-
-def _pred(f, name):
-    def op(input):
-        return make(arr(f(input._data)), False, None)
-    op.__name__ = op.__qualname__ = name
-    return op
-
-
-isnan = _pred(np.isnan, "isnan")
-isinf = _pred(np.isinf, "isinf")
-isfinite = _pred(np.isfinite, "isfinite")
-isposinf = _pred(np.isposinf, "isposinf")
-isneginf = _pred(np.isneginf, "isneginf")
-signbit = _pred(np.signbit, "signbit")
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    d = input._data
-    r = np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf)
-    if GRAD[0] and input._rg:
-        res = make(r, True, _NanToNumBackward((edge(input),), None, ((None, np.isfinite(d), [0], 0),)))
-    else:
-        res = make(r, False, None)
-    return res if out is None else write_out(out, res)
-
-
-_NanToNumBackward = node_class("NanToNumBackward0", lambda c, s, g: (g * s[0],))
-
-
-def equal(input, other) -> bool:
-    """torch.equal: same shape and same values."""
-    return input._data.shape == other._data.shape and bool(np.array_equal(input._data, other._data))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    ad, bd, _, _ = binary_operands(input, other)
-    return make(arr(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)), False, None)
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    return bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
-
-
-# ------------------------------------------------------------------ in-place machinery
-def check_inplace(t: Tensor) -> None:
-    """torch's guard: no in-place op on a leaf that requires grad (or a view of one)."""
-    if GRAD[0] and t._rg:
-        if t.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        b = t._base
-        if b is not None and b.grad_fn is None and b._rg:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
-
-
-def _cast_check(result_dt: np.dtype, self_dt: np.dtype) -> None:
-    rc, sc = D.from_np(result_dt)._cat, D.from_np(self_dt)._cat
-    if rc > sc:
-        rn = {0: "Bool", 1: "Long", 2: "Float"}
-        raise RuntimeError(f"result type {_legacy(result_dt)} can't be cast to the desired output type {_legacy(self_dt)}")
-
-
-def _legacy(dt):
-    from ..autograd.graph import _LEGACY
-    return _LEGACY.get(np.dtype(dt).name, np.dtype(dt).name)
-
-
-def apply_inplace(self: Tensor, fn, *args, **kwargs) -> Tensor:
-    """Run the out-of-place ``fn(self, ...)`` and write its result into ``self``.
-
-    Under grad recording, ``fn`` sees a snapshot of ``self`` (so backward uses the original
-    values, as torch's in-place derivatives do) and ``self`` takes over the result's grad_fn.
-    """
-    check_inplace(self)
-    rec = GRAD[0]
-    if rec and self._rg:
-        snap = Tensor._make(self._data.copy(), True, self.grad_fn)
-        snap._output_nr = self._output_nr
-        res = fn(snap, *args, **kwargs)
-    else:
-        res = fn(self, *args, **kwargs)
-    r = res._data
-    sd = self._data
-    _cast_check(r.dtype, sd.dtype)
-    if r.shape != sd.shape:
-        if np.broadcast_shapes(r.shape, sd.shape) != sd.shape:
-            raise RuntimeError(
-                f"output with shape {list(sd.shape)} doesn't match the broadcast shape {list(r.shape)}")
-    np.copyto(sd, r, casting="unsafe")
-    self._vc[0] += 1
-    fn = res.grad_fn
-    if rec and fn is not None:
-        if fn._saved:
-            # an op that saved its output (exp_, sigmoid_, ...) saved ``self``: later in-place
-            # changes to ``self`` must be caught, as in torch
-            fn._saved = tuple((OUT, sd, self._vc, self._vc[0]) if rec_[0] is OUT else rec_ for rec_ in fn._saved)
-        _rebase_history(self, fn)
-    return self
-
-
-def _rebase_history(self: Tensor, fn) -> None:
-    base = self._base
-    if base is not None and (base._rg or True) and getattr(self, "_view_fn", None) is not None:
-        from .indexing import copy_slices
-        copy_slices(base, self, fn)
-        return
-    self.grad_fn = fn
-    self._rg = True
-    self._output_nr = 0
-
-
-def _fast_inplace(ufunc):
-    """In-place arithmetic: one ufunc with ``out=`` when no graph is recorded."""
-    def op(self, other, *, alpha=1):
-        if not (GRAD[0] and (self._rg or (isinstance(other, Tensor) and other._rg))):
-            sd = self._data
-            o = other._data if isinstance(other, Tensor) else to_scalar(other)
-            if o is None:
-                raise TypeError(f"unsupported operand type: {type(other).__name__}")
-            if alpha != 1:
-                o = o * alpha
-            od = o.dtype if isinstance(o, np.ndarray) else None
-            sk = sd.dtype.kind
-            if ufunc is np.divide and sk != "f":
-                _cast_check(D.get_default_dtype().np, sd.dtype)
-            if od is not None and od != sd.dtype:
-                _cast_check(D.result_type(self, other).np, sd.dtype)
-            elif od is None and sk != "f" and type(o) is float:
-                _cast_check(D.get_default_dtype().np, sd.dtype)
-            if isinstance(o, np.ndarray) and o.ndim > sd.ndim or (isinstance(o, np.ndarray) and
-                                                                  np.broadcast_shapes(o.shape, sd.shape) != sd.shape):
-                raise RuntimeError(f"output with shape {list(sd.shape)} doesn't match the broadcast shape "
-                                   f"{list(np.broadcast_shapes(o.shape, sd.shape))}")
-            ufunc(sd, o, out=sd, casting="unsafe")
-            self._vc[0] += 1
-            return self
-        f = {np.add: add, np.subtract: sub, np.multiply: mul, np.divide: div}[ufunc]
-        if alpha != 1:
-            return apply_inplace(self, f, other, alpha=alpha)
-        return apply_inplace(self, f, other)
-    return op
-
-
-add_ = _fast_inplace(np.add)
-sub_ = _fast_inplace(np.subtract)
-mul_ = _fast_inplace(np.multiply)
-_div_ip = _fast_inplace(np.divide)
-
-
-def div_(self, other, *, rounding_mode=None):
-    if rounding_mode is None:
-        return _div_ip(self, other)
-    return apply_inplace(self, div, other, rounding_mode=rounding_mode)
+from .compare import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, gt, isclose,  # noqa: E402
+                      allclose, isfinite, isinf, isnan, isneginf, isposinf, le, logical_and, logical_not,
+                      logical_or, logical_xor, lt, nan_to_num, ne, signbit)
+from .inplace import (_div_ip, _fast_inplace, _rebase_history, add_, apply_inplace, check_inplace,  # noqa: E402,F401
+                      div_, mul_, sub_)
 
 
 def _inplace_of(f):

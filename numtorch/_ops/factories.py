@@ -7,7 +7,7 @@ non-goal).  Floating results default to ``get_default_dtype()``, integers to int
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 

@@ -3,7 +3,7 @@ differences (in float64, as torch recommends)."""
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
