@@ -145,8 +145,11 @@ def normalize_dims(dim, ndim: int) -> tuple:
     if isinstance(dim, (int, np.integer)):
         return (normalize_dim(int(dim), ndim),)
     out = tuple(normalize_dim(int(d), ndim) for d in dim)
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    seen = set()
+    for d in out:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
     return out
 
 

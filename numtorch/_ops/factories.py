@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, check_device
 from ..autograd.grad_mode import GRAD
+from ..autograd.graph import edge
 from ._helpers import attach, make, write_out
 
 __all__ = [
@@ -459,14 +460,13 @@ def poisson(input, generator=None) -> Tensor:
 
 # ---------------------------------------------------------------------------- in-place fills
 def _fill_inplace(self: Tensor, values: np.ndarray) -> Tensor:
-    from .elementwise import check_inplace
+    from .inplace import _rebase_history, check_inplace
     check_inplace(self)
     np.copyto(self._data, values, casting="unsafe")
     self._vc[0] += 1
-    if GRAD[0] and self.grad_fn is not None:
+    if GRAD[0] and self._rg:
         # the old values no longer reach the output: their gradient is zero
-        self.grad_fn = _FillBackward(((self.grad_fn, self._output_nr),))
-        self._output_nr = 0
+        _rebase_history(self, _FillBackward((edge(self),)))
     return self
 
 

@@ -230,20 +230,36 @@ def _basic(self: Tensor, idx: tuple, cls) -> Tensor:
     return res
 
 
+def _root_layout(a: np.ndarray) -> list:
+    """The ctx cache of a view-of-root node: starts with the root's axis order in memory.
+    Buffers the view function is applied to must be laid out like the root, or NumPy's
+    reshape inside the view chain would copy instead of viewing."""
+    return [tuple(np.argsort([-s for s in a.strides], kind="stable").tolist())]
+
+
+def _like_root(cache: list, shape, dtype, fill=None) -> np.ndarray:
+    order = cache[0]
+    buf = np.empty([shape[i] for i in order], dtype=dtype).transpose(np.argsort(order))
+    if fill is not None:
+        buf[...] = fill
+    return buf
+
+
 def _flat_coords(ctx):
     """The view's region in the base as a tuple of coordinate arrays (cached in ``ctx``)."""
     cache = ctx[-1]
-    if not cache:
+    if len(cache) < 2:
         vf, shape = ctx[0], ctx[-2]
-        flat = np.array(vf(np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)))
+        ids = _like_root(cache, shape, np.int64, np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape))
+        flat = np.array(vf(ids))
         cache.append(np.unravel_index(flat, shape) if len(shape) else ())
-    return cache[0]
+    return cache[1]
 
 
 def _as_strided_bw(ctx, saved, g):
     vf, shape, cache = ctx
     if type(g) is np.ndarray:
-        z = np.zeros(shape, g.dtype)
+        z = _like_root(cache, shape, g.dtype, 0)
         vf(z)[...] = g
         return (z,)
     return (_embed(shape, _flat_coords(ctx), g, False),)
@@ -252,7 +268,7 @@ def _as_strided_bw(ctx, saved, g):
 def _copy_slices_bw(ctx, saved, g):
     vf, fn, shape, cache = ctx
     if type(g) is np.ndarray:
-        gb = g.copy()
+        gb = _like_root(cache, shape, g.dtype, g)
         region = vf(gb)
         res = fn._bw(fn._ctx, unpack_saved(fn, False), region.copy())
         r0 = res[0]
@@ -279,11 +295,11 @@ def copy_slices(base: Tensor, view: Tensor, fn) -> None:
     history: its grad_fn becomes ``CopySlices`` and the view reads back through it."""
     vf = view.__dict__["_view_fn"]
     shape = base._data.shape
-    node = CopySlices((edge(base),) + tuple(fn.next_functions[1:]), (vf, fn, shape, []), (const(None),))
+    node = CopySlices((edge(base),) + tuple(fn.next_functions[1:]), (vf, fn, shape, _root_layout(base._data)), (const(None),))
     base.grad_fn = node
     base._rg = True
     base._output_nr = 0
-    view.grad_fn = AsStridedBackward0(((node, 0),), (vf, shape, []))
+    view.grad_fn = AsStridedBackward0(((node, 0),), (vf, shape, _root_layout(base._data)))
     view._rg = True
     view._output_nr = 0
 
@@ -296,7 +312,7 @@ def refresh_view(t: Tensor) -> None:
     if type(bf) is CopySlices:
         f = t.grad_fn
         if (f is None or f._seq < bf._seq) and "_view_fn" in t.__dict__:
-            t.grad_fn = AsStridedBackward0(((bf, 0),), (t.__dict__["_view_fn"], base._data.shape, []))
+            t.grad_fn = AsStridedBackward0(((bf, 0),), (t.__dict__["_view_fn"], base._data.shape, _root_layout(base._data)))
             t._rg = True
             t._output_nr = 0
 
@@ -786,3 +802,9 @@ from .masked import *  # noqa: E402,F401,F403
 from . import masked as _masked, scatter as _scatter  # noqa: E402
 
 __all__ += _scatter.__all__ + _masked.__all__
+
+
+# views consult the base's latest history wherever the engine takes an edge
+from ..autograd import graph as _graph  # noqa: E402
+
+_graph.refresh_view = refresh_view

@@ -17,14 +17,35 @@ from ._helpers import to_scalar
 
 
 # ------------------------------------------------------------------ in-place machinery
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+
+
 def check_inplace(t: Tensor) -> None:
-    """torch's guard: no in-place op on a leaf that requires grad (or a view of one)."""
+    """torch's guards: no in-place op on a leaf that requires grad (or a view of one), on an
+    output view of a multi-output op, or on an expanded tensor (overlapping memory)."""
+    if t._base is not None:
+        from ..autograd import graph
+        graph.refresh_view(t)
+    if not t._data.flags.writeable:
+        raise RuntimeError(_OVERLAP)
     if GRAD[0] and t._rg:
+        fn = t.grad_fn
+        if fn is not None and fn._n_out > 1 and t._base is not None:
+            raise RuntimeError(
+                f"Output {t._output_nr} of {_short_name(fn)} is a view and is being modified inplace. This view "
+                "is the output of a function that returns multiple views. Such functions do not allow the output "
+                "views to be modified inplace. You should replace the inplace operation by an out-of-place one.")
         if t.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         b = t._base
         if b is not None and b.grad_fn is None and b._rg:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _short_name(fn) -> str:
+    n = type(fn).__name__
+    return n[:-9] if n.endswith("Backward0") else n
 
 
 def _cast_check(result_dt: np.dtype, self_dt: np.dtype) -> None:
@@ -87,6 +108,8 @@ def _fast_inplace(ufunc):
     def op(self, other, *, alpha=1):
         if not (GRAD[0] and (self._rg or (isinstance(other, Tensor) and other._rg))):
             sd = self._data
+            if not sd.flags.writeable:
+                raise RuntimeError(_OVERLAP)
             o = other._data if isinstance(other, Tensor) else to_scalar(other)
             if o is None:
                 raise TypeError(f"unsupported operand type: {type(other).__name__}")

@@ -30,6 +30,8 @@ def _roots_and_grads(outputs, grad_outputs, create_graph, what="grad"):
     from .graph import accumulate_node
     roots, grads = [], []
     for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+        if t._base is not None:
+            graph.refresh_view(t)
         if not t._rg:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:

@@ -39,13 +39,13 @@ def _numerical_jacobian(func, inputs, idx, eps):
         orig = view[k].copy()
         # perturb the array directly (not an autograd in-place op); grad stays enabled
         # so functions that differentiate internally (gradgradcheck) still work
+        # outputs are copied at once: an output that is a view of the input would change back
         view[k] = orig + eps
-        plus, _ = _diff_outputs(func, inputs)
+        plus = [p._data.astype(np.float64) for p in _diff_outputs(func, inputs)[0]]
         view[k] = orig - eps
-        minus, _ = _diff_outputs(func, inputs)
+        minus = [m._data.astype(np.float64) for m in _diff_outputs(func, inputs)[0]]
         view[k] = orig
-        col = np.concatenate([((p._data.astype(np.float64) - m._data.astype(np.float64)) / (2 * eps)).ravel()
-                              for p, m in zip(plus, minus)]) if plus else np.zeros(0)
+        col = np.concatenate([((p - m) / (2 * eps)).ravel() for p, m in zip(plus, minus)]) if plus else np.zeros(0)
         J[k] = col
     return J
 

@@ -153,8 +153,14 @@ def accumulate_node(t) -> AccumulateGrad:
 NO_EDGE = (None, 0)
 
 
+def refresh_view(t) -> None:
+    """Re-derive a stale view's grad_fn; replaced by numtorch._ops.indexing.refresh_view."""
+
+
 def edge(t):
     """The graph edge for input tensor ``t``: its grad_fn, its AccumulateGrad, or none."""
+    if t._base is not None:
+        refresh_view(t)
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -227,7 +233,7 @@ def _short(name: str) -> str:
 def _raise_version(t, arr, node, now, ver):
     desc = f"[{legacy_type_name(arr)} [{', '.join(str(s) for s in arr.shape)}]]"
     fn = node if (t is None or t is OUT) else t.grad_fn
-    which = f", which is output 0 of {_short(type(fn).__name__)}," if fn is not None else ""
+    which = f", which is output 0 of {_short(fn.name())}," if fn is not None else ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"{desc}{which} is at version {now}; expected version {ver} instead." + _HINT)
@@ -353,6 +359,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
         results = [None] * len(inputs)
         captures = {}
         for i, t in enumerate(inputs):
+            if t._base is not None:
+                refresh_view(t)
             if t.grad_fn is not None:
                 key = t.grad_fn
                 nr = t._output_nr
@@ -440,9 +448,11 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     if grads_in is not None:
                         gi = grads_in[k]
                         if gi is not None:
+                            if not as_tensors and type(gi) is not np.ndarray:
+                                gi = np.asarray(gi)  # 0-d arithmetic gives NumPy scalars
                             if nxt._n_out == 1:
                                 b = buffers.get(nxt)
-                                buffers[nxt] = gi if b is None else b + gi
+                                buffers[nxt] = gi if b is None else np.asarray(b + gi) if not as_tensors else b + gi
                             else:
                                 b = buffers.get(nxt)
                                 if b is None:
