@@ -418,15 +418,12 @@ def test_inplace_on_view_grad(k):
     assert res[0][2] == res[1][2]
 
 
-@pytest.mark.xfail(reason="needs check_inplace to reject multi-output views (shared inplace.py)", strict=False)
 def test_inplace_on_split_output_errors():
     b = nt.ones(4, 4, requires_grad=True) * 1
     with pytest.raises(RuntimeError, match="Output 1 of Split is a view and is being modified inplace"):
         b.split(1)[1].mul_(3)
 
 
-@pytest.mark.xfail(reason="CopySlices applies _view_fn to C-ordered buffers; a non-contiguous root needs "
-                          "buffers laid out like the root (shared indexing.py)", strict=False)
 def test_inplace_on_view_of_noncontiguous_root():
     res = []
     for m in (nt, torch):
@@ -438,7 +435,6 @@ def test_inplace_on_view_of_noncontiguous_root():
     assert_close(res[0], res[1])
 
 
-@pytest.mark.xfail(reason="in-place on an expanded (read-only) tensor raises NumPy's ValueError", strict=False)
 def test_inplace_on_expanded_errors():
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         nt.ones(3, 1).expand(3, 4).mul_(2)

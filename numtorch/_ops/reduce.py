@@ -1,5 +1,10 @@
-"""Reductions and scans: sum/mean/prod, max/min/amax/argmax, std/var, norm, logsumexp,
-cumsum/cumprod/cummax, all/any, count_nonzero, median/nanmedian/mode, aminmax.
+"""Reductions: sum/nansum/mean/nanmean/prod, max/min/amax/amin/argmax/argmin/aminmax, norm,
+logsumexp, all/any, count_nonzero, and ``torch.return_types``; the shared reduction plumbing
+(dim normalisation, result and node wrapping) that ``scan.py`` and ``stats.py`` build on.
+
+The scans (cumsum/cumprod/cummax/cummin, ``scan.py``) and the statistics (std/var/std_mean/
+var_mean/median/nanmedian/mode, ``stats.py``) live in their own files; every public name of both
+is re-exported here, so ``from numtorch._ops.reduce import *`` gives the whole family.
 
 Each op runs one vectorised NumPy reduction and, when a graph is recorded, attaches a node
 named as torch's (``SumBackward0``, ``MaxBackward0``, ``LinalgVectorNormBackward0``...).
@@ -7,15 +12,14 @@ Backward formulas work on arrays, and on Tensors under ``create_graph=True``.  t
 are matched: sums/products of integers and bools give int64, ``mean`` of an integer tensor
 raises, ``dim`` takes an int or a tuple where torch allows, ``dim=()`` reduces everything
 (except ``all``/``any``, which then reduce nothing), ties split the gradient evenly for
-``max()``/``amax``/``median()``, and dim-wise ``max``/``median``/``mode`` route it to the
-returned index.  Dim-wise selections return ``torch.return_types``-like named tuples.
+``max()``/``amax``, and dim-wise ``max``/``min`` route it to the returned index.  Dim-wise
+selections return ``torch.return_types``-like named tuples.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import math
-import warnings
 
 import numpy as np
 
@@ -28,8 +32,7 @@ from .sorting import return_type
 
 __all__ = [
     "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
-    "aminmax", "std", "var", "std_mean", "var_mean", "norm", "logsumexp", "cumsum", "cumprod",
-    "cummax", "cummin", "all", "any", "count_nonzero", "median", "nanmedian", "mode", "return_types",
+    "aminmax", "norm", "logsumexp", "all", "any", "count_nonzero", "return_types",
 ]
 
 ndarray = np.ndarray
@@ -505,98 +508,6 @@ def aminmax(input, *, dim=None, keepdim=False):
                                        (save(input),), save_outs=True))
 
 
-# ------------------------------------------------------------------ std / var
-def _moments(input, dim, correction, keepdim, name):
-    """(var, mean) in the input dtype, and the context; warns as torch does when dof <= 0."""
-    d = _check(input, name)
-    if d.dtype.kind != "f":
-        raise RuntimeError(f"{'std and var' if name in ('std', 'var') else name} only support floating point and "
-                           "complex dtypes")
-    axes = _axes(dim, d.ndim)
-    x = d.astype(_F32) if d.dtype.itemsize == 2 else d
-    n = _numel(d.shape, axes)
-    dof = _bmax(n - correction, 0)
-    if dof == 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.add.reduce(x, axes, None, None, True) / (n if n else math.nan)
-        dev = x - m
-        v = np.add.reduce(dev * dev, axes, None, None, True) / (dof if dof else 0.0)
-    if not keepdim:
-        oshape = tuple(s for i, s in enumerate(d.shape) if i not in axes)
-        v, m = v.reshape(oshape), m.reshape(oshape)
-    # the backward divides by the unclamped n - correction, as torch's does (see _var_grad for dim=None)
-    dof_bw = None if dim is None and n - correction <= 0 else float(n - correction)
-    return v.astype(d.dtype, copy=False), m.astype(d.dtype, copy=False), (d.shape, axes, keepdim, dof_bw)
-
-
-def _dev(x, c):
-    """Deviation from the mean over the reduced axes."""
-    if not isinstance(x, Tensor):
-        n = _numel(c[0], c[1])
-        return x - np.add.reduce(x, c[1], None, None, True) / (n if n else math.nan)
-    return x - mean(x, c[1], True)
-
-
-def _var_grad(c, x, g):
-    """2 (x - mean) / (n - correction); torch's full reduction with dof <= 0 gives inf (nan at the mean)."""
-    dev = _dev(x, c)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if c[3] is None:
-            return _expand(g, c) * (dev / dev) * math.inf
-        return _expand(g, c) * (dev * (2.0 / c[3] if c[3] else math.inf))
-
-
-def _std_grad(c, x, sd, g):
-    """var's gradient / (2 std), zero where the std is zero, as torch."""
-    sk = _keep(sd, c)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _w(sk != 0, _var_grad(c, x, g) / (sk * 2.0))
-
-
-def _mean_grad(c, g):
-    n = _numel(c[0], c[1])
-    return _expand(g / n if n else g * math.nan, c)
-
-
-def _pair_bw(first):
-    """Backward of ``(std|var, mean)``: the first output's gradient plus the mean's."""
-    return lambda c, s, g: (_add_opt(first(c, s, g[0]) if g[0] is not None else None,
-                                     _mean_grad(c, g[1]) if g[1] is not None else None),)
-
-
-_VAR_BW, _STD_BW = (lambda c, s, g: _var_grad(c, s[0], g)), (lambda c, s, g: _std_grad(c, s[0], s[1], g))
-VarBackward0 = node_class("VarBackward0", lambda c, s, g: (_VAR_BW(c, s, g),))
-StdBackward0 = node_class("StdBackward0", lambda c, s, g: (_STD_BW(c, s, g),))
-StdMeanBackward0 = node_class("StdMeanBackward0", _pair_bw(_STD_BW), n_out=2)
-VarMeanBackward0 = node_class("VarMeanBackward0", _pair_bw(_VAR_BW), n_out=2)
-
-
-def _stdvar(name, input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    if isinstance(dim, bool):      # std(input, unbiased)
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{name}() received an invalid combination of arguments - got both 'unbiased' and 'correction'")
-    v, m, ctx = _moments(input, dim, (0 if unbiased is False else 1) if correction is None else correction,
-                         keepdim, name)
-    if name[0] == "s":
-        v = np.sqrt(v)
-    if name.endswith("_mean"):
-        a, b = _res2(v, m, input, StdMeanBackward0 if name[0] == "s" else VarMeanBackward0, ctx, (save(input),))
-        if name[0] == "s" and a.grad_fn is not None:
-            a.grad_fn._saved = (save(input), out_rec(a))
-        return a, b
-    return _done(_res(v, input, StdBackward0 if name[0] == "s" else VarBackward0, ctx, (save(input),),
-                      save_out=name[0] == "s"), out)
-
-
-var = _flag(_stdvar, "var", "var", "torch.var with ``correction`` (default 1) or ``unbiased``; ``dim`` int/tuple/None.")
-std = _flag(_stdvar, "std", "std", "torch.std: the square root of ``var`` (gradient 0 where the std is 0, as torch).")
-var_mean = _flag(_stdvar, "var_mean", "var_mean", "torch.var_mean: ``(var, mean)`` from one node (VarMeanBackward0).")
-std_mean = _flag(_stdvar, "std_mean", "std_mean", "torch.std_mean: ``(std, mean)`` from one node (StdMeanBackward0).")
-
-
 # ------------------------------------------------------------------ norm
 def _vnorm_bw(c, s, g):
     x, out = s
@@ -709,114 +620,6 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return _done(_res(r, input, LogsumexpBackward0, (d.shape, axes, keepdim), (save(input, x),), save_out=True), out)
 
 
-# ------------------------------------------------------------------ cumsum / cumprod / cummax / cummin
-def _revcumsum(g, ax):
-    if not isinstance(g, Tensor):
-        return np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax)
-    return sum(g, ax, True) - cumsum(g, ax) + g
-
-
-def _cumsum_bw(c, s, g):
-    ax, dt, nd = c
-    return (_as(_revcumsum(g, ax) if nd else g, dt),)
-
-
-def _cumprod_bw(c, s, g):
-    """Exact with zeros: past the first zero of a slice the gradient is 0; at the first zero it
-    is the reverse cumsum of ``g`` times the cumprod with that zero replaced by 1."""
-    ax, dt, nd = c
-    x, out = s
-    if not nd:
-        return (_as(g, dt),)
-    if not isinstance(g, Tensor):
-        zero = x == 0
-        if not zero.any():
-            return (_as(_revcumsum(g * out, ax) / x, dt),)
-        first = zero & (np.cumsum(zero, axis=ax) == 1)
-        gi = _revcumsum(g * out, ax) / np.where(zero, 1, x)
-        gz = _revcumsum(g * np.cumprod(np.where(first, 1, x), axis=ax), ax)
-        return (_as(np.where(zero, np.where(first, gz, 0), gi), dt),)
-    zero = x == 0
-    first = zero & (cumsum(zero, ax) == 1)
-    gi = _revcumsum(g * out, ax) / _w(~zero, x, 1.0)
-    gz = _revcumsum(g * cumprod(_w(~first, x, 1.0), ax), ax)
-    return (_as(_w(zero, _w(first, gz), gi), dt),)
-
-
-CumsumBackward0 = node_class("CumsumBackward0", _cumsum_bw)
-CumprodBackward0 = node_class("CumprodBackward0", _cumprod_bw)
-
-
-def _scan(input, dim, dtype, out, name, uf, cls):
-    d = _check(input, name)
-    ax = _int_dim(dim, d.ndim, name)
-    x, tdt = _sum_dtype(d, dtype)
-    if not d.ndim:
-        r = x.astype(tdt, copy=True)
-    elif tdt.kind == "f" and tdt.itemsize == 2:
-        r = uf.accumulate(x, ax, _F32).astype(tdt)
-    else:
-        r = uf.accumulate(x, ax, tdt)
-    prod_ = cls is CumprodBackward0
-    return _done(_res(r, input, cls, (ax, d.dtype if tdt != d.dtype else None, d.ndim),
-                      (save(input, x),) if prod_ else (), save_out=prod_), out)
-
-
-@_np_names
-def cumsum(input, dim, *, dtype=None, out=None):
-    """torch.cumsum along ``dim``; ints and bools accumulate in int64."""
-    return _scan(input, dim, dtype, out, "cumsum", np.add, CumsumBackward0)
-
-
-@_np_names
-def cumprod(input, dim, *, dtype=None, out=None):
-    """torch.cumprod along ``dim``; the gradient is exact when the input holds zeros."""
-    return _scan(input, dim, dtype, out, "cumprod", np.multiply, CumprodBackward0)
-
-
-def _cumext_bw(c, s, g):
-    """Scatter-add the gradient onto the running arg-extremum indices."""
-    ax, idx, shape = c
-    if not shape:
-        return (g,)
-    n = shape[ax]
-    if not isinstance(g, Tensor):
-        if g.size == 0:
-            return (np.zeros(shape, g.dtype),)
-        gm = np.moveaxis(g, ax, -1)
-        rows = gm.size // n
-        flat = (np.moveaxis(idx, ax, -1).reshape(rows, n) + (np.arange(rows) * n)[:, None]).ravel()
-        acc = np.bincount(flat, weights=gm.reshape(-1), minlength=rows * n).astype(g.dtype)
-        return (np.moveaxis(acc.reshape(gm.shape), -1, ax),)
-    onehot = np.expand_dims(idx, ax) == np.arange(n).reshape((n,) + (1,) * (len(shape) - ax))
-    return (sum(g.unsqueeze(ax) * _t(onehot).to(g.dtype), ax + 1),)
-
-
-CummaxBackward0 = node_class("CummaxBackward0", _cumext_bw)
-CumminBackward0 = node_class("CumminBackward0", _cumext_bw)
-
-
-def _cumext(is_max, input, dim):
-    name = "cummax" if is_max else "cummin"
-    d = _check(input, name)
-    ax = _int_dim(dim, d.ndim, name)
-    if d.ndim == 0:
-        vals, idx = d.copy(), np.zeros((), _INT64)
-    else:
-        vals = (np.maximum if is_max else np.minimum).accumulate(d, axis=ax)
-        hit = d == vals                      # ties move the index to the later element
-        if d.dtype.kind == "f":
-            hit |= np.isnan(d)               # a NaN takes over, and each later NaN from it
-        ar = np.arange(d.shape[ax], dtype=_INT64).reshape((-1,) + (1,) * (d.ndim - ax - 1))
-        idx = np.maximum.accumulate(np.where(hit, ar, 0), axis=ax) if d.size else np.zeros(d.shape, _INT64)
-    res = _res(vals, input, CummaxBackward0 if is_max else CumminBackward0, (ax, idx, d.shape))
-    return getattr(return_types, name)(res, make(idx, False, None))
-
-
-cummax = _flag(_cumext, True, "cummax", "torch.cummax: running maximum and the index where it was reached (last tie).")
-cummin = _flag(_cumext, False, "cummin", "torch.cummin: see ``cummax``.")
-
-
 # ------------------------------------------------------------------ all / any / count_nonzero
 def _allany(is_all, input, dim=None, keepdim=False, *, out=None):
     d = _check(input, "all" if is_all else "any")
@@ -835,96 +638,23 @@ def count_nonzero(input, dim=None):
     return make(np.asarray(np.add.reduce(d != 0, _axes(dim, d.ndim), _INT64)), False, None)
 
 
-# ------------------------------------------------------------------ median / nanmedian / mode
-def _median_k(d, ax):
-    """Lower median per slice (stable order decides among equal values); NaN: the first NaN."""
-    idx = np.take(np.argsort(d, axis=ax, kind="stable"), [(d.shape[ax] - 1) // 2], axis=ax)
-    if d.dtype.kind == "f":
-        nan = np.isnan(d)
-        has = nan.any(axis=ax, keepdims=True)
-        if has.any():
-            idx = np.where(has, np.argmax(nan, axis=ax, keepdims=True), idx)
-    return idx
-
-
-def _nanmedian_k(d, ax):
-    srt = np.argsort(d, axis=ax, kind="stable")   # NaNs sort last
-    valid = ~np.isnan(d) if d.dtype.kind == "f" else np.ones(d.shape, bool)
-    return np.take_along_axis(srt, np.maximum((np.sum(valid, axis=ax, keepdims=True) - 1) // 2, 0), ax)
-
-
-def _mode_k(d, ax):
-    """Most frequent value per slice (the smallest among equally frequent), at its last index."""
-    n = d.shape[ax]
-    srt = np.moveaxis(np.argsort(d, axis=ax, kind="stable"), ax, -1)
-    s = np.take_along_axis(np.moveaxis(d, ax, -1), srt, -1)
-    new = np.ones(s.shape, bool)
-    new[..., 1:] = s[..., 1:] != s[..., :-1]          # a run of equal values starts here
-    end = np.ones(s.shape, bool)
-    end[..., :-1] = new[..., 1:]                      # ... ends here
-    ar = np.arange(n)
-    start = np.maximum.accumulate(np.where(new, ar, 0), axis=-1)
-    stop = np.flip(np.minimum.accumulate(np.flip(np.where(end, ar, n), -1), axis=-1), -1)
-    pos = np.take_along_axis(stop, np.argmax(stop - start, axis=-1)[..., None], -1)
-    return np.moveaxis(np.take_along_axis(srt, pos, -1), -1, ax)
-
-
-MedianBackward0 = node_class("MedianBackward0", _even_bw)
-NanmedianBackward0 = node_class("NanmedianBackward0", _even_bw)
-MedianBackward1 = node_class("MedianBackward1", _sel_bw)
-NanmedianBackward1 = node_class("NanmedianBackward1", _sel_bw)
-ModeBackward0 = node_class("ModeBackward0", _sel_bw)
-
-
-def _median(skip_nan, input, dim=None, keepdim=False):
-    name = "nanmedian" if skip_nan else "median"
-    d = _check(input, name)
-    if d.dtype == np.bool_:
-        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
-    if dim is not None:
-        return _select(input, d, _int_dim(dim, d.ndim, name), keepdim, _nanmedian_k if skip_nan else _median_k,
-                       name, NanmedianBackward1 if skip_nan else MedianBackward1)
-    flat, isf = d.reshape(-1), d.dtype.kind == "f"
-    if isf and skip_nan:
-        flat = flat[~np.isnan(flat)]
-    if flat.size == 0 or (isf and not skip_nan and np.isnan(flat).any()):
-        r = np.asarray(math.nan if isf else 0, dtype=d.dtype)
-    else:
-        k = (flat.size - 1) // 2
-        r = np.asarray(np.partition(flat, k)[k])
-    return _res(r, input, NanmedianBackward0 if skip_nan else MedianBackward0,
-                (d.shape, tuple(range(d.ndim)), False, True), (save(input),), save_out=True)
-
-
-median = _flag(_median, False, "median", """torch.median: the lower median (NaN if any NaN; ties share the
-    gradient); with ``dim`` a ``(values, indices)`` named tuple whose gradient goes to the index.""")
-nanmedian = _flag(_median, True, "nanmedian", "torch.nanmedian: the lower median of the non-NaN values.")
-
-
-@_np_names
-def mode(input, dim=-1, keepdim=False):
-    """torch.mode: the most frequent value along ``dim`` (smallest on ties) and its last index."""
-    d = _check(input, "mode")
-    return _select(input, d, _int_dim(dim, d.ndim, "mode"), keepdim, _mode_k, "mode", ModeBackward0)
-
-
 # ------------------------------------------------------------------ Tensor methods
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        from .elementwise import apply_inplace
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = f.__name__ + "_"
-    return op
-
-
 def _norm_method(self, p="fro", dim=None, keepdim=False, dtype=None):
     return norm(self, p, dim, keepdim, dtype=dtype)
 
 
 attach({
     "sum": sum, "nansum": nansum, "mean": mean, "nanmean": nanmean, "prod": prod, "max": max, "min": min,
-    "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "aminmax": aminmax, "std": std, "var": var,
-    "norm": _norm_method, "logsumexp": logsumexp, "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax,
-    "cummin": cummin, "all": all, "any": any, "count_nonzero": count_nonzero, "median": median,
-    "nanmedian": nanmedian, "mode": mode, "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod),
+    "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin, "aminmax": aminmax, "norm": _norm_method,
+    "logsumexp": logsumexp, "all": all, "any": any, "count_nonzero": count_nonzero,
 })
+
+
+# ------------------------------------------------------------------ re-exports
+# Last, as ``scan``/``stats`` import the plumbing above from this (by then fully defined) module.
+from . import scan as _scan  # noqa: E402
+from . import stats as _stats  # noqa: E402
+from .scan import *  # noqa: E402,F403
+from .stats import *  # noqa: E402,F403
+
+__all__ += _scan.__all__ + _stats.__all__
