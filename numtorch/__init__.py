@@ -55,18 +55,16 @@ def numel(input: Tensor) -> "int":
 
 
 def get_num_threads() -> "int":
-    import os
-    return os.cpu_count() or 1
+    """Threads used for large elementwise kernels (see numtorch._ops._par)."""
+    from ._ops import _par
+    return _par.get_threads()
 
 
 def set_num_threads(n: "int") -> None:
-    """Accepted for compatibility: NumPy's BLAS thread count is fixed when it loads
-    (set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS before importing numtorch)."""
-    try:
-        from threadpoolctl import threadpool_limits  # optional
-        threadpool_limits(n)
-    except ImportError:
-        pass
+    """Set the threads used for large elementwise kernels.  NumPy's BLAS (matmul) keeps the
+    thread count it read at import: set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS before importing."""
+    from ._ops import _par
+    _par.set_threads(n)
 
 
 def _legacy_tensor_type(dt):

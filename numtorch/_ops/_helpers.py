@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype as D
+from . import _par
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import NO_EDGE, edge, node_class, save  # noqa: F401  (re-exported)
@@ -173,7 +174,11 @@ def write_out(out, result: Tensor) -> Tensor:
 
 
 class NP:
-    """NumPy namespace for backward formulas on arrays."""
+    """NumPy namespace for backward formulas on arrays (large float ufuncs run threaded)."""
+    mul = staticmethod(_par.mul)
+    add = staticmethod(_par.add)
+    sub = staticmethod(_par.sub)
+    div = staticmethod(_par.div)
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sin = staticmethod(np.sin)
@@ -213,6 +218,22 @@ class NP:
 
 class _TN:
     """numtorch namespace for backward formulas on Tensors (double backward)."""
+
+    @staticmethod
+    def mul(a, b):
+        return a * b
+
+    @staticmethod
+    def add(a, b):
+        return a + b
+
+    @staticmethod
+    def sub(a, b):
+        return a - b
+
+    @staticmethod
+    def div(a, b):
+        return a / b
 
     def __getattr__(self, name):
         import numtorch

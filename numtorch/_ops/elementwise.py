@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, edge, node_class, out_rec
+from . import _par as P
 from ._helpers import (arr, attach, binary_operands, broadcast_error, float_array, make, ns, to_scalar, unbroadcast,
                        write_out)
 
@@ -65,7 +66,7 @@ def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
         bd = bd * alpha
     try:
-        r = ad + bd
+        r = P.add(ad, bd)
     except ValueError:
         raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
@@ -89,7 +90,7 @@ def sub(input, other, *, alpha=1, out=None):
     if alpha != 1:
         bd = bd * alpha
     try:
-        r = ad - bd
+        r = P.sub(ad, bd)
     except ValueError:
         raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
@@ -115,8 +116,9 @@ def _rsub(self, other):
 def _mul_bw(ctx, saved, g):
     sa, sb, need_a, need_b = ctx
     a, b = saved
-    ga = unbroadcast(g * b, sa) if need_a else None
-    gb = unbroadcast(g * a, sb) if need_b else None
+    M = ns(g)
+    ga = unbroadcast(M.mul(g, b), sa) if need_a else None
+    gb = unbroadcast(M.mul(g, a), sb) if need_b else None
     return ga, gb
 
 
@@ -134,7 +136,7 @@ def mul(input, other, *, out=None):
     """torch.mul with broadcasting; saves each operand the other's gradient needs."""
     ad, bd, ta, tb = binary_operands(input, other)
     try:
-        r = ad * bd
+        r = P.mul(ad, bd)
     except ValueError:
         raise broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(r) is not np.ndarray:
@@ -158,7 +160,7 @@ multiply = mul
 def _div_bw(ctx, saved, g):
     sa, sb, need_a, need_b = ctx
     a, b = saved
-    ga = g / b
+    ga = ns(g).div(g, b)
     gb = unbroadcast(-ga * a / b, sb) if need_b else None
     return (unbroadcast(ga, sa) if need_a else None), gb
 
@@ -175,7 +177,7 @@ def div(input, other, *, rounding_mode=None, out=None):
             if type(bd) is np.ndarray:
                 bd = bd.astype(ad.dtype)
         try:
-            r = ad / bd
+            r = P.div(ad, bd)
         except ValueError:
             raise broadcast_error(np.shape(ad), np.shape(bd)) from None
         if type(r) is not np.ndarray:
@@ -399,6 +401,11 @@ def _unary_node(name, bw):
 
 def _make_unary(name, fwd, bw=None, save_in=False, save_out=False, keep_int=False, int_ok=True,
                 torch_name=None):
+    if isinstance(fwd, np.ufunc):  # plain ufuncs run threaded on large arrays
+        uf = fwd
+
+        def fwd(d):
+            return P.unary(uf, d)
     """Build a unary op: ``fwd(array)``; ``bw(x, out, g)`` returns the input gradient."""
     cls = node_class(name + "Backward0", (lambda ctx, saved, g: (bw(saved[0], saved[1], g),))) if bw else None
 
@@ -432,10 +439,27 @@ _ZeroUnary = node_class("ZeroBackward0", lambda ctx, saved, g: (ns(g).zeros_like
 
 
 def _sigmoid_np(x):
+    e = P.unary(np.negative, x)
     with np.errstate(over="ignore"):
-        e = np.exp(-x)
-    e += 1.0
-    return np.reciprocal(e, out=e)
+        P.unary(np.exp, e, e)
+    P.add(e, 1.0, e)
+    return P.binary(np.true_divide, 1.0, e, e)
+
+
+def _tanh_bw(x, o, g):
+    if type(g) is np.ndarray:
+        t = P.mul(o, o)
+        P.binary(np.subtract, 1.0, t, t)
+        return P.mul(g, t, t)
+    return g * (1 - o * o)
+
+
+def _sigmoid_bw(x, o, g):
+    if type(g) is np.ndarray:
+        t = P.binary(np.subtract, 1.0, o)
+        P.mul(t, o, t)
+        return P.mul(t, g, t)
+    return g * o * (1 - o)
 
 
 def _erf_np(x):
@@ -456,7 +480,7 @@ def _erf_bw(x, o, g):
     return g * (2.0 / math.sqrt(math.pi)) * M.exp(-(x * x))
 
 
-exp = _make_unary("Exp", np.exp, lambda x, o, g: g * o, save_out=True)
+exp = _make_unary("Exp", np.exp, lambda x, o, g: ns(g).mul(g, o), save_out=True)
 exp2 = _make_unary("Exp2", np.exp2, lambda x, o, g: g * o * math.log(2.0), save_out=True)
 log = _make_unary("Log", np.log, lambda x, o, g: g / x, save_in=True)
 log2 = _make_unary("Log2", np.log2, lambda x, o, g: g / (x * math.log(2.0)), save_in=True)
@@ -474,11 +498,11 @@ acos = _make_unary("Acos", np.arccos, lambda x, o, g: -g / ns(g).sqrt(1 - x * x)
 atan = _make_unary("Atan", np.arctan, lambda x, o, g: g / (1 + x * x), save_in=True)
 sinh = _make_unary("Sinh", np.sinh, lambda x, o, g: g * ns(g).cosh(x), save_in=True)
 cosh = _make_unary("Cosh", np.cosh, lambda x, o, g: g * ns(g).sinh(x), save_in=True)
-tanh = _make_unary("Tanh", np.tanh, lambda x, o, g: g * (1 - o * o), save_out=True)
+tanh = _make_unary("Tanh", np.tanh, _tanh_bw, save_out=True)
 asinh = _make_unary("Asinh", np.arcsinh, lambda x, o, g: g / ns(g).sqrt(x * x + 1), save_in=True)
 acosh = _make_unary("Acosh", np.arccosh, lambda x, o, g: g / ns(g).sqrt(x * x - 1), save_in=True)
 atanh = _make_unary("Atanh", np.arctanh, lambda x, o, g: g / (1 - x * x), save_in=True)
-sigmoid = _make_unary("Sigmoid", _sigmoid_np, lambda x, o, g: g * o * (1 - o), save_out=True)
+sigmoid = _make_unary("Sigmoid", _sigmoid_np, _sigmoid_bw, save_out=True)
 erf = _make_unary("Erf", _erf_np, _erf_bw, save_in=True)
 erfc = _make_unary("Erfc", lambda x: 1 - _erf_np(x), lambda x, o, g: -_erf_bw(x, o, g), save_in=True)
 square = _make_unary("Square", np.square, lambda x, o, g: g * 2 * x, save_in=True, keep_int=True)
@@ -539,7 +563,8 @@ def round(input, *, decimals=0, out=None):  # noqa: A001
 def _relu_bw(ctx, saved, g):
     (o,) = saved
     if type(g) is np.ndarray:
-        return (np.multiply(g, o > 0, dtype=g.dtype),)
+        m = P.binary(np.greater, o, 0.0, np.empty(o.shape, g.dtype))  # the mask, straight into a float buffer
+        return (P.mul(g, m, m),)
     return (g * (o > 0),)
 
 
@@ -549,7 +574,7 @@ ReluBackward0 = node_class("ReluBackward0", _relu_bw)
 def relu(input):
     """torch.relu (gradient 0 at 0, as torch)."""
     d = input._data
-    r = np.maximum(d, 0)
+    r = P.binary(np.maximum, d, 0)
     if type(r) is not np.ndarray:
         r = np.asarray(r)
     if GRAD[0] and input._rg:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from .._ops import _par
 from .grad_mode import GRAD
 
 _seq = itertools.count()
@@ -304,13 +305,13 @@ def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
             g = g.astype(t._data.dtype)
         if cur is None:
             # copy: the same array may be handed to several leaves (add's backward)
-            t._grad = Tensor._make(np.array(g, copy=True, order="K"), False, None)
+            t._grad = Tensor._make(_par.unary(np.positive, g) if g.dtype.kind == "f" else g.copy(), False, None)
         elif cur._rg:
             t._grad = cur + Tensor._make(g, False, None)
         else:
             cd = cur._data
             if cd.shape == g.shape:
-                np.add(cd, g, out=cd)
+                _par.add(cd, g, cd)
             else:
                 cur._data = cd + g
     post = t._post_acc_hooks
@@ -321,6 +322,12 @@ def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
 
 def _add(a, b):
     return b if a is None else a + b
+
+
+def _sum(a, b):
+    """Sum two gradient arrays (threaded when large); always an ndarray, never a NumPy scalar."""
+    r = _par.add(a, b) if a.shape == b.shape else a + b
+    return r if type(r) is np.ndarray else np.asarray(r)
 
 
 def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
@@ -452,12 +459,12 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                                 gi = np.asarray(gi)  # 0-d arithmetic gives NumPy scalars
                             if nxt._n_out == 1:
                                 b = buffers.get(nxt)
-                                buffers[nxt] = gi if b is None else np.asarray(b + gi) if not as_tensors else b + gi
+                                buffers[nxt] = gi if b is None else (b + gi if as_tensors else _sum(b, gi))
                             else:
                                 b = buffers.get(nxt)
                                 if b is None:
                                     b = buffers[nxt] = [None] * nxt._n_out
-                                b[nr] = gi if b[nr] is None else b[nr] + gi
+                                b[nr] = gi if b[nr] is None else (b[nr] + gi if as_tensors else _sum(b[nr], gi))
                     d = deps[nxt] - 1
                     deps[nxt] = d
                     if d == 0 and (needed is None or nxt in needed):
