@@ -1,6 +1,8 @@
 """Elementwise ops against torch: values, dtypes, broadcasting gradients, gradcheck."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numtorch as nt
 from helpers import assert_close, check_op, gradcheck64, pair, torch
@@ -343,3 +345,28 @@ def test_ndarray_operand_becomes_tensor():
     r = nt.ones(3) + np.ones(3)
     assert isinstance(r, nt.Tensor) and r.dtype is nt.float64
     assert_close(r, torch.ones(3) + np.ones(3))
+
+
+def test_clamp_tensor_bounds_double_backward():
+    x = nt.tensor([0.2, 0.5, 0.9], dtype=nt.float64, requires_grad=True)
+    lo = nt.tensor([0.3, 0.1, 0.1], dtype=nt.float64, requires_grad=True)
+    hi = nt.tensor([0.8, 0.8, 0.8], dtype=nt.float64, requires_grad=True)
+    assert nt.autograd.gradgradcheck(lambda a, b, c: a.clamp(b, c) * a, (x, lo, hi))
+
+
+@given(st.lists(st.integers(1, 4), min_size=0, max_size=3), st.lists(st.integers(1, 4), min_size=0, max_size=3),
+       st.sampled_from(["add", "sub", "mul", "div", "maximum"]))
+@settings(max_examples=40, deadline=None)
+def test_broadcasting_hypothesis(sa, sb, name):
+    """Random broadcastable shapes (1s injected): values and reduced gradients match torch."""
+    sb = [1 if i % 2 else s for i, s in enumerate(sb)]
+    sa_t, sb_t = tuple(sa), tuple(sb)
+    try:
+        np.broadcast_shapes(sa_t, sb_t)
+    except ValueError:
+        with pytest.raises(RuntimeError):
+            getattr(nt, name)(nt.ones(*sa_t), nt.ones(*sb_t))
+        return
+    a = rand(*sa_t, low=0.5, high=2)
+    b = rand(*sb_t, low=0.5, high=2)
+    check_op(getattr(nt, name), getattr(torch, name), a, b, rtol=1e-4, atol=1e-5)

@@ -4,7 +4,7 @@ import pytest
 
 import numtorch as nt
 from numtorch._ops import _par as P
-from helpers import check_op, torch
+from helpers import check_op
 
 N = P.PAR_MIN * 2 + 7  # large enough to split, and not divisible evenly
 rng = np.random.default_rng(0)

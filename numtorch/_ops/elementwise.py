@@ -40,10 +40,6 @@ def _grad_rec(ta, tb):
     return GRAD[0] and ((ta is not None and ta._rg) or (tb is not None and tb._rg))
 
 
-def _shape(x):
-    return x.shape if isinstance(x, np.ndarray) else None
-
-
 # ------------------------------------------------------------------ add / sub
 def _add_bw(ctx, saved, g):
     sa, sb, alpha = ctx
@@ -395,12 +391,7 @@ def float_power(input, exponent, *, out=None):
 
 
 # ------------------------------------------------------------------ unary family
-def _unary_node(name, bw):
-    return node_class(name, bw)
-
-
-def _make_unary(name, fwd, bw=None, save_in=False, save_out=False, keep_int=False, int_ok=True,
-                torch_name=None):
+def _make_unary(name, fwd, bw=None, save_in=False, save_out=False, keep_int=False, torch_name=None):
     if isinstance(fwd, np.ufunc):  # plain ufuncs run threaded on large arrays
         uf = fwd
 
@@ -588,7 +579,6 @@ def relu(input):
 # ------------------------------------------------------------------ clamp / where / min / max
 def _clamp_bw(ctx, saved, g):
     (x, lo, hi) = saved
-    M = ns(g)
     if type(g) is np.ndarray:
         m = np.ones(x.shape, dtype=bool)
         if lo is not None:
@@ -598,11 +588,12 @@ def _clamp_bw(ctx, saved, g):
         return (np.multiply(g, m, dtype=g.dtype),
                 None if not isinstance(lo, np.ndarray) else unbroadcast(np.multiply(g, x < lo, dtype=g.dtype), lo.shape),
                 None if not isinstance(hi, np.ndarray) else unbroadcast(np.multiply(g, x > hi, dtype=g.dtype), hi.shape))
-    m = M.ones_like(x, dtype=None) if False else None
     keep = (x >= lo) if lo is not None else None
     if hi is not None:
         keep = (x <= hi) if keep is None else keep & (x <= hi)
-    return (g * keep, None, None)
+    glo = unbroadcast(g * (x < lo), lo.shape) if isinstance(lo, Tensor) else None
+    ghi = unbroadcast(g * (x > hi), hi.shape) if isinstance(hi, Tensor) else None
+    return (g * keep, glo, ghi)
 
 
 ClampBackward1 = node_class("ClampBackward1", _clamp_bw)
