@@ -1,0 +1,5 @@
+"""numtorch.nn.functional: the functional forms of layers, activations and losses."""
+from .activation import *
+from .dropout import *
+from .linear import *
+from .loss import *

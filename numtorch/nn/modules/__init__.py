@@ -1,0 +1,12 @@
+"""Module classes, one family per file (names as in torch.nn.modules)."""
+from .module import *
+from .container import *
+from .linear import *
+from .flatten import *
+from .sparse import *
+from .dropout import *
+from .activation import *
+from .distance import *
+from .channelshuffle import *
+from .loss import *
+from .lazy import *

@@ -1,0 +1,114 @@
+"""``nn.Parameter``: a Tensor that a Module registers as learnable, and the uninitialised
+placeholders used by lazy modules."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .. import _dtype as D
+
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]
+
+
+class Parameter(Tensor):
+    """A Tensor subclass that requires grad by default and is registered by Modules.
+
+    ``Parameter(data=None, requires_grad=True)``; shares memory (and version counter) with
+    ``data``; prints as torch does (``Parameter containing:`` then the tensor).
+    """
+
+    def __new__(cls, data=None, requires_grad: bool = True):
+        if data is None:
+            data = Tensor._make(np.empty((0,), dtype=D.get_default_dtype().np), False, None)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
+        t = cls._make_subclass(data, requires_grad)
+        return t
+
+    def __init__(self, data=None, requires_grad: bool = True) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        r = type(self)(Tensor._make(self._data.copy(), False, None), self._rg)
+        if self._grad is not None:
+            import copy
+            r._grad = copy.deepcopy(self._grad, memo)
+        memo[id(self)] = r
+        return r
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild_parameter, (self._data, self._rg))
+
+
+def _rebuild_parameter(data, requires_grad):
+    return Parameter(Tensor._make(np.array(data), False, None), requires_grad)
+
+
+class _UninitializedMixin:
+    """Shape-less placeholder: any use except ``materialize`` raises torch's error."""
+
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+        if isinstance(shape, int):
+            shape = (shape,)
+        self._data = np.empty(tuple(shape), dtype=dt.np)
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def _fail(self, *a, **k):
+        raise ValueError(
+            "Attempted to use an uninitialized parameter in ... This error happens when you are using a "
+            "`LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. "
+            "When using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+            "calling torch functions")
+
+    @property
+    def shape(self):
+        self._fail()
+
+    def size(self, dim=None):
+        self._fail()
+
+    def numel(self):
+        self._fail()
+
+
+class UninitializedParameter(_UninitializedMixin, Parameter):
+    """A Parameter whose shape is not known yet (lazy modules); becomes a ``Parameter``."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+        data = Tensor._make(np.empty((0,), dtype=dt.np), False, None)
+        return cls._make_subclass(data, requires_grad)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        pass
+
+
+class UninitializedBuffer(_UninitializedMixin, Tensor):
+    """A buffer whose shape is not known yet (lazy modules); becomes a plain Tensor."""
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None):
+        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+        data = Tensor._make(np.empty((0,), dtype=dt.np), False, None)
+        return cls._make_subclass(data, requires_grad)
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None) -> None:
+        pass
+
+
+def is_lazy(param) -> bool:
+    return isinstance(param, _UninitializedMixin)
