@@ -100,3 +100,12 @@ def gradcheck64(fn, *arrays, **kw):
     ts = [nt.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) if np.asarray(a).dtype.kind == "f"
           else nt.tensor(a) for a in arrays]
     assert nt.autograd.gradcheck(fn, tuple(ts), **kw)
+
+
+def both_raise(fn_nt, fn_t, exc=Exception):
+    """Both libraries raise the same exception type with the same message."""
+    with pytest.raises(exc) as et:
+        fn_t()
+    with pytest.raises(type(et.value)) as en:
+        fn_nt()
+    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import assert_close, check_op, gradcheck64, pair, torch
+from helpers import both_raise, assert_close, check_op, gradcheck64, pair, torch
 
 import numtorch as nt
 from numtorch._ops.activation import one_hot, softmin
@@ -16,12 +16,6 @@ def rand(*shape, dtype=np.float32, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(dtype)
 
 
-def both_raise(fn_nt, fn_t, exc=Exception):
-    with pytest.raises(exc) as et:
-        fn_t()
-    with pytest.raises(type(et.value)) as en:
-        fn_nt()
-    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])

@@ -1,7 +1,7 @@
 """Matrix products against torch: values, dtypes, gradients, broadcasting, errors, gradcheck."""
 import numpy as np
 import pytest
-from helpers import assert_close, check_op, gradcheck64, pair, torch
+from helpers import both_raise, assert_close, check_op, gradcheck64, pair, torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,13 +14,6 @@ def rand(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
 
 
-def both_raise(fn_nt, fn_t, exc=Exception):
-    """Both libraries raise the same exception type with the same message."""
-    with pytest.raises(exc) as et:
-        fn_t()
-    with pytest.raises(type(et.value)) as en:
-        fn_nt()
-    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"
 
 
 MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),

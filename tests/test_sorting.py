@@ -1,7 +1,7 @@
 """Sorting and searching against torch: values, indices, dtypes, gradients, errors."""
 import numpy as np
 import pytest
-from helpers import assert_close, check_op, gradcheck64, pair, torch
+from helpers import both_raise, assert_close, check_op, gradcheck64, pair, torch
 
 import numtorch as nt
 
@@ -12,12 +12,6 @@ def rand(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
 
 
-def both_raise(fn_nt, fn_t, exc=Exception):
-    with pytest.raises(exc) as et:
-        fn_t()
-    with pytest.raises(type(et.value)) as en:
-        fn_nt()
-    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"
 
 
 TIES = np.array([3.0, 1.0, np.nan, 2.0, 1.0, 3.0, -np.inf, 2.0], np.float32)

@@ -61,6 +61,11 @@ def binary_operands(a, b):
     if ta is not None and tb is not None:
         ad = ta._data
         bd = tb._data
+        if ad.shape != bd.shape:
+            try:
+                np.broadcast_shapes(ad.shape, bd.shape)
+            except ValueError:
+                raise broadcast_error(ad.shape, bd.shape) from None
         if ad.dtype is bd.dtype or ad.dtype == bd.dtype:
             return ad, bd, ta, tb
         rt = D.result_type(ta, tb).np

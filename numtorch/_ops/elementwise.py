@@ -827,15 +827,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 from .compare import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, gt, isclose,  # noqa: E402
                       allclose, isfinite, isinf, isnan, isneginf, isposinf, le, logical_and, logical_not,
                       logical_or, logical_xor, lt, nan_to_num, ne, signbit)
-from .inplace import (_div_ip, _fast_inplace, _rebase_history, add_, apply_inplace, check_inplace,  # noqa: E402,F401
+from .inplace import (inplace_method, _div_ip, _fast_inplace, _rebase_history, add_, apply_inplace, check_inplace,  # noqa: E402,F401
                       div_, mul_, sub_)
 
 
-def _inplace_of(f):
-    def op(self, *args, **kwargs):
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = f.__name__ + "_"
-    return op
 
 
 def _iop(fast):
@@ -895,5 +890,5 @@ for _name in ("neg", "abs", "sign", "exp", "exp2", "log", "log2", "log10", "log1
               "rad2deg", "negative", "absolute", "arcsin", "arccos", "arctan", "fix", "hypot", "xlogy",
               "logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_not", "bitwise_and",
               "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le", "gt", "ge", "sgn"):
-    _METHODS[_name + "_"] = _inplace_of(_METHODS[_name])
+    _METHODS[_name + "_"] = inplace_method(_METHODS[_name])
 attach(_METHODS)

@@ -23,7 +23,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import NO_EDGE, _LEGACY, const, edge, legacy_type_name, node_class, unpack_saved
 from ._helpers import attach, make, to_scalar, unbroadcast
-from .inplace import _rebase_history, apply_inplace, check_inplace
+from .inplace import _rebase_history, check_inplace
 
 __all__ = ["index_put", "index_put_"]
 
@@ -787,11 +787,6 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
     return out
 
 
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = op.__qualname__ = f.__name__ + "_"
-    return op
 
 
 attach({"__getitem__": _getitem, "__setitem__": _setitem, "index_put_": index_put_, "index_put": index_put})

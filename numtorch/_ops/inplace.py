@@ -153,3 +153,12 @@ def div_(self, other, *, rounding_mode=None):
 
 
 
+
+
+def inplace_method(f):
+    """``Tensor.op_`` from the out-of-place ``op``: same arguments, result written into self."""
+    def op(self, *args, **kwargs):
+        return apply_inplace(self, f, *args, **kwargs)
+    op.__name__ = op.__qualname__ = f.__name__ + "_"
+    op.__doc__ = f"In-place form of ``{f.__name__}``."
+    return op

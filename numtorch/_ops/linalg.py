@@ -21,6 +21,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import _LEGACY as _LNAME
 from ..autograd.graph import NONE_REC, edge, node_class, save
+from .inplace import inplace_method
 from ._helpers import attach, make, ns, unbroadcast, write_out
 
 __all__ = [
@@ -555,20 +556,14 @@ def cross(input, other, dim=None, *, out=None):
 
 
 # ------------------------------------------------------------------ Tensor methods
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        from .elementwise import apply_inplace
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = f.__name__ + "_"
-    return op
 
 
 attach({
     "matmul": matmul, "__matmul__": _matmul_op, "__rmatmul__": _rmatmul_op, "mm": mm, "bmm": bmm, "mv": mv,
     "dot": dot, "vdot": vdot, "addmm": addmm, "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm,
     "addr": addr, "cross": cross,
-    "addmm_": _inplace(addmm), "addmv_": _inplace(addmv), "addbmm_": _inplace(addbmm),
-    "baddbmm_": _inplace(baddbmm), "addr_": _inplace(addr),
+    "addmm_": inplace_method(addmm), "addmv_": inplace_method(addmv), "addbmm_": inplace_method(addbmm),
+    "baddbmm_": inplace_method(baddbmm), "addr_": inplace_method(addr),
 })
 
 # einsum and the contractions built on it, re-exported so ``numtorch`` needs only this module's import

@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import NO_EDGE, edge
 from ._helpers import attach, make, to_scalar, unbroadcast, write_out
-from .inplace import apply_inplace
+from .inplace import inplace_method, apply_inplace
 from .indexing import _node, checked_scalar, _I64, _const, _embed, _gather_bw, _gather_idx, _sum_to, lname
 
 __all__ = ["take", "put", "take_along_dim", "nonzero", "argwhere", "masked_fill", "masked_select",
@@ -318,16 +318,11 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     return make(r, False, None)
 
 
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = op.__qualname__ = f.__name__ + "_"
-    return op
 
 
 attach({
     "take": take, "put": put, "put_": put_, "take_along_dim": take_along_dim,
     "nonzero": lambda self, *, as_tuple=False: nonzero(self, as_tuple=as_tuple), "argwhere": argwhere,
-    "masked_fill": masked_fill, "masked_fill_": _inplace(masked_fill), "masked_select": masked_select,
-    "masked_scatter": masked_scatter, "masked_scatter_": _inplace(masked_scatter),
+    "masked_fill": masked_fill, "masked_fill_": inplace_method(masked_fill), "masked_select": masked_select,
+    "masked_scatter": masked_scatter, "masked_scatter_": inplace_method(masked_scatter),
 })

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.graph import node_class, save
+from .inplace import inplace_method
 from ._helpers import attach, make
 from .reduce import (_F32, _INT64, _as, _check, _done, _flag, _int_dim, _np_names, _res, _sum_dtype, _t, _w,
                      return_types, sum)  # ``sum``: torch's, for the Tensor (create_graph) backward
@@ -130,15 +131,9 @@ cummin = _flag(_cumext, False, "cummin", "torch.cummin: see ``cummax``.")
 
 
 # ------------------------------------------------------------------ Tensor methods
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        from .elementwise import apply_inplace
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = f.__name__ + "_"
-    return op
 
 
 attach({
     "cumsum": cumsum, "cumprod": cumprod, "cummax": cummax, "cummin": cummin,
-    "cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod),
+    "cumsum_": inplace_method(cumsum), "cumprod_": inplace_method(cumprod),
 })

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import NO_EDGE, edge
 from ._helpers import attach, make, normalize_dim, to_scalar, write_out
-from .inplace import apply_inplace
+from .inplace import inplace_method
 from .indexing import _node, checked_scalar, _accum, _const, _embed, _gather_bw, _gather_idx, lname
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_copy",
@@ -543,17 +543,12 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return make(r, False, None)
 
 
-def _inplace(f):
-    def op(self, *args, **kwargs):
-        return apply_inplace(self, f, *args, **kwargs)
-    op.__name__ = op.__qualname__ = f.__name__ + "_"
-    return op
 
 
 attach({
-    "gather": gather, "scatter": scatter, "scatter_": _inplace(scatter), "scatter_add": scatter_add,
-    "scatter_add_": _inplace(scatter_add), "scatter_reduce": scatter_reduce,
-    "scatter_reduce_": _inplace(scatter_reduce), "index_select": index_select, "index_add": index_add,
-    "index_add_": _inplace(index_add), "index_copy": index_copy, "index_copy_": _inplace(index_copy),
-    "index_fill": index_fill, "index_fill_": _inplace(index_fill),
+    "gather": gather, "scatter": scatter, "scatter_": inplace_method(scatter), "scatter_add": scatter_add,
+    "scatter_add_": inplace_method(scatter_add), "scatter_reduce": scatter_reduce,
+    "scatter_reduce_": inplace_method(scatter_reduce), "index_select": index_select, "index_add": index_add,
+    "index_add_": inplace_method(index_add), "index_copy": index_copy, "index_copy_": inplace_method(index_copy),
+    "index_fill": index_fill, "index_fill_": inplace_method(index_fill),
 })
