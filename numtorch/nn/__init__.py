@@ -1,4 +1,4 @@
 """numtorch.nn: modules, parameters, functional forms, initialisation and utilities."""
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .modules import *
 from . import functional, init, utils

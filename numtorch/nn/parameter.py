@@ -7,7 +7,7 @@ import numpy as np
 from .._tensor import Tensor
 from .. import _dtype as D
 
-__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "is_lazy"]
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -21,9 +21,10 @@ class Parameter(Tensor):
         if data is None:
             data = Tensor._make(np.empty((0,), dtype=D.get_default_dtype().np), False, None)
         if not isinstance(data, Tensor):
-            raise TypeError(f"Parameter data must be a Tensor, got {type(data).__name__}")
-        t = cls._make_subclass(data, requires_grad)
-        return t
+            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
+        if requires_grad and data._data.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        return cls._make_subclass(data, requires_grad)
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:
         pass
@@ -32,21 +33,47 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __deepcopy__(self, memo):
+        # as torch: a fresh copy of the data with the same requires_grad (no grad, no attributes)
         if id(self) in memo:
             return memo[id(self)]
         r = type(self)(Tensor._make(self._data.copy(), False, None), self._rg)
-        if self._grad is not None:
-            import copy
-            r._grad = copy.deepcopy(self._grad, memo)
         memo[id(self)] = r
         return r
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (self._data, self._rg))
+        # as torch: rebuilt as a plain Parameter, attributes kept
+        state = dict(self.__dict__) if self.__dict__ else None
+        return (_rebuild_parameter, (self._data, self._rg, state))
 
 
-def _rebuild_parameter(data, requires_grad):
-    return Parameter(Tensor._make(np.array(data), False, None), requires_grad)
+def _rebuild_parameter(data, requires_grad, state=None):
+    p = Parameter(Tensor._make(np.array(data), False, None), requires_grad)
+    if state:
+        p.__dict__.update(state)
+    return p
+
+
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` is true for the tensors ``Buffer(...)`` returns (plain Tensors
+    marked ``_is_buffer``), as in torch."""
+
+    def __instancecheck__(cls, instance) -> bool:
+        if cls is Buffer:
+            return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False)
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """``Buffer(data=None, *, persistent=True)``: marks a tensor to be registered as a buffer
+    when assigned to a Module attribute; returns a detached alias of ``data``."""
+
+    def __new__(cls, data=None, *, persistent: bool = True):
+        if data is None:
+            data = Tensor._make(np.empty((0,), dtype=D.get_default_dtype().np), False, None)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
 
 
 class _UninitializedMixin:
@@ -63,6 +90,16 @@ class _UninitializedMixin:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+    def __reduce_ex__(self, proto):
+        return (type(self), (self._rg,))
+
+    def __deepcopy__(self, memo):
+        if not isinstance(self, Parameter):
+            self._fail()
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._rg, dtype=D.from_np(self._data.dtype))
+        return memo[id(self)]
 
     def _fail(self, *a, **k):
         raise ValueError(

@@ -9,43 +9,49 @@ hooks, and wires full backward (pre-)hooks through two identity nodes around the
 """
 from __future__ import annotations
 
-import functools
-import itertools
-import warnings
-from collections import OrderedDict, namedtuple
-from typing import Any, Callable, Iterator, Optional, Set, Tuple
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterator, Optional, Set, Tuple, TypeVar
 
 from ... import _dtype as D
 from ..._tensor import Tensor, check_device
-from ...autograd.grad_mode import GRAD, no_grad
-from ...autograd.graph import RemovableHandle
-from ..parameter import Parameter, is_lazy
-from ._hooks import (_BackwardHookState, _flatten_out, _global_backward_hooks, _global_backward_pre_hooks,
+from ...autograd.grad_mode import no_grad
+from ..parameter import Buffer, Parameter
+from . import _hooks as _H
+from . import _state_dict as _sd
+from ._hooks import (RemovableHandle, _global_backward_hooks, _global_backward_pre_hooks,  # noqa: F401
                      _global_buffer_registration_hooks, _global_forward_hooks, _global_forward_hooks_always_called,
-                     _global_forward_pre_hooks, _global_module_registration_hooks,
-                     _global_parameter_registration_hooks, _HookDict, _PostHookNode, _PreHookNode, _register,
-                     _wrap_identity, register_module_buffer_registration_hook,  # noqa: F401 (re-exported)
-                     register_module_forward_hook, register_module_forward_pre_hook,
-                     register_module_full_backward_hook, register_module_full_backward_pre_hook,
-                     register_module_module_registration_hook, register_module_parameter_registration_hook)
+                     _global_forward_hooks_with_kwargs, _global_forward_pre_hooks, _global_module_registration_hooks,
+                     _global_parameter_registration_hooks, _register, _WrappedHook, register_module_backward_hook,
+                     register_module_buffer_registration_hook, register_module_forward_hook,
+                     register_module_forward_pre_hook, register_module_full_backward_hook,
+                     register_module_full_backward_pre_hook, register_module_module_registration_hook,
+                     register_module_parameter_registration_hook)
+from ._state_dict import _EXTRA_STATE_KEY_SUFFIX, _IncompatibleKeys  # noqa: F401
 
-__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
-           "register_module_full_backward_pre_hook", "register_module_full_backward_hook",
-           "register_module_buffer_registration_hook", "register_module_module_registration_hook",
-           "register_module_parameter_registration_hook"]
+__all__ = ["register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_backward_hook",
+           "register_module_full_backward_hook", "register_module_buffer_registration_hook",
+           "register_module_module_registration_hook", "register_module_parameter_registration_hook", "Module"]
 
-_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
+T_destination = TypeVar("T_destination", bound=Dict[str, Any])
 
 
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
-
-    __str__ = __repr__
+def typename(obj: Any) -> str:
+    """The type name torch's messages show (``torch.typename``): ``torch.FloatTensor``, ``int``,
+    ``pkg.mod.Class``."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ""
+        qualname = type(obj).__qualname__
+    if module in ("", "builtins"):
+        return qualname
+    return f"{module}.{qualname}"
 
 
 def _addindent(s: str, n: int) -> str:
@@ -57,6 +63,12 @@ def _addindent(s: str, n: int) -> str:
 
 
 # --------------------------------------------------------------------------- Module
+_HOOK_DICTS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
+               "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+               "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks")
+
+
 class Module:
     """Base class for all neural network modules (see the module docstring)."""
 
@@ -64,6 +76,7 @@ class Module:
     _version: int = 1
     training: bool
     call_super_init: bool = False
+    T_destination = T_destination
 
     def __init__(self, *args, **kwargs) -> None:
         if self.call_super_init is False and bool(kwargs):
@@ -74,22 +87,22 @@ class Module:
                             f"{len(args) + 1} were given")
         sa = object.__setattr__
         sa(self, "training", True)
-        sa(self, "_parameters", OrderedDict())
-        sa(self, "_buffers", OrderedDict())
+        sa(self, "_parameters", {})
+        sa(self, "_buffers", {})
         sa(self, "_non_persistent_buffers_set", set())
-        sa(self, "_backward_pre_hooks", _HookDict())
-        sa(self, "_backward_hooks", _HookDict())
+        sa(self, "_backward_pre_hooks", OrderedDict())
+        sa(self, "_backward_hooks", OrderedDict())
         sa(self, "_is_full_backward_hook", None)
-        sa(self, "_forward_hooks", _HookDict())
-        sa(self, "_forward_hooks_with_kwargs", _HookDict())
-        sa(self, "_forward_hooks_always_called", _HookDict())
-        sa(self, "_forward_pre_hooks", _HookDict())
-        sa(self, "_forward_pre_hooks_with_kwargs", _HookDict())
-        sa(self, "_state_dict_hooks", _HookDict())
-        sa(self, "_state_dict_pre_hooks", _HookDict())
-        sa(self, "_load_state_dict_pre_hooks", _HookDict())
-        sa(self, "_load_state_dict_post_hooks", _HookDict())
-        sa(self, "_modules", OrderedDict())
+        sa(self, "_forward_hooks", OrderedDict())
+        sa(self, "_forward_hooks_with_kwargs", OrderedDict())
+        sa(self, "_forward_hooks_always_called", OrderedDict())
+        sa(self, "_forward_pre_hooks", OrderedDict())
+        sa(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
+        sa(self, "_state_dict_hooks", OrderedDict())
+        sa(self, "_state_dict_pre_hooks", OrderedDict())
+        sa(self, "_load_state_dict_pre_hooks", OrderedDict())
+        sa(self, "_load_state_dict_post_hooks", OrderedDict())
+        sa(self, "_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
 
@@ -102,7 +115,7 @@ class Module:
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str):
-            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+            raise TypeError(f"buffer name should be a string. Got {typename(name)}")
         if "." in name:
             raise KeyError('buffer name can\'t contain "."')
         if name == "":
@@ -110,9 +123,9 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+            raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        for hook in _global_buffer_registration_hooks.values():
+        for hook in _H._global_buffer_registration_hooks.values():
             r = hook(self, name, tensor)
             if r is not None:
                 tensor = r
@@ -127,7 +140,7 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         if not isinstance(name, str):
-            raise TypeError(f"parameter name should be a string. Got {type(name).__name__}")
+            raise TypeError(f"parameter name should be a string. Got {typename(name)}")
         if "." in name:
             raise KeyError('parameter name can\'t contain "."')
         if name == "":
@@ -138,13 +151,13 @@ class Module:
             self._parameters[name] = None
             return
         if not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{param.type()}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                              f"created explicitly. To express '{name}' as a function of another Tensor, compute "
                              "the value in the forward() method.")
-        for hook in _global_parameter_registration_hooks.values():
+        for hook in _H._global_parameter_registration_hooks.values():
             r = hook(self, name, param)
             if r is not None:
                 param = r
@@ -153,16 +166,16 @@ class Module:
     def add_module(self, name: str, module: Optional["Module"]) -> None:
         """Add a child module under ``name``."""
         if not isinstance(module, Module) and module is not None:
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+            raise TypeError(f"module name should be a string. Got {typename(name)}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
         if "." in name:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        for hook in _global_module_registration_hooks.values():
+        for hook in _H._global_module_registration_hooks.values():
             r = hook(self, name, module)
             if r is not None:
                 module = r
@@ -186,10 +199,14 @@ class Module:
     def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError("`module` is not an nn.Module, found " + str(type(module)))
         *path, last = target.split(".")
         parent = self.get_submodule(".".join(path))
         if strict and not hasattr(parent, last):
             raise AttributeError(parent._get_name() + " has no attribute `" + last + "`")
+        if hasattr(parent, last) and not isinstance(getattr(parent, last), Module):
+            raise AttributeError("`" + last + "` is not an nn.Module")
         setattr(parent, last, module)
 
     def get_parameter(self, target: str) -> Parameter:
@@ -212,10 +229,14 @@ class Module:
         return getattr(mod, name)
 
     def get_extra_state(self) -> Any:
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please "
+                           "file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
 
     def set_extra_state(self, state: Any) -> None:
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. Please "
+                           "file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                           "to report this bug.")
 
     # ------------------------------------------------------------------ attribute protocol
     def __getattr__(self, name: str) -> Any:
@@ -245,7 +266,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         else:
@@ -254,27 +275,31 @@ class Module:
                 if modules is None:
                     raise AttributeError("cannot assign module before Module.__init__() call")
                 remove_from(self.__dict__, self._parameters, self._buffers, self._non_persistent_buffers_set)
-                for hook in _global_module_registration_hooks.values():
+                for hook in _H._global_module_registration_hooks.values():
                     r = hook(self, name, value)
                     if r is not None:
                         value = r
                 modules[name] = value
             elif modules is not None and name in modules:
                 if value is not None:
-                    raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                    raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                     "(torch.nn.Module or None expected)")
+                for hook in _H._global_module_registration_hooks.values():
+                    r = hook(self, name, value)
+                    if r is not None:
+                        value = r
                 modules[name] = value
             else:
                 buffers = self.__dict__.get("_buffers")
-                if buffers is not None and name in buffers:
+                if isinstance(value, Buffer) or (buffers is not None and name in buffers):
                     if value is not None and not isinstance(value, Tensor):
-                        raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                        "(torch.Tensor or None expected)")
-                    for hook in _global_buffer_registration_hooks.values():
-                        r = hook(self, name, value)
-                        if r is not None:
-                            value = r
-                    buffers[name] = value
+                        raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
+                                        "(torch.nn.Buffer, torch.Tensor or None expected)")
+                    if isinstance(value, Buffer):
+                        persistent = value.persistent
+                    else:
+                        persistent = name not in self._non_persistent_buffers_set
+                    self.register_buffer(name, value, persistent)
                 else:
                     object.__setattr__(self, name, value)
 
@@ -294,8 +319,19 @@ class Module:
             list(self._modules.keys()) + list(self._buffers.keys())
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
+    def __getstate__(self):
+        return self.__dict__.copy()
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        # checkpoints pickled by older versions may lack some registries
+        for k in _HOOK_DICTS:
+            if k not in self.__dict__:
+                object.__setattr__(self, k, OrderedDict())
+        if "_non_persistent_buffers_set" not in self.__dict__:
+            object.__setattr__(self, "_non_persistent_buffers_set", set())
+        if "_is_full_backward_hook" not in self.__dict__:
+            object.__setattr__(self, "_is_full_backward_hook", None)
 
     # ------------------------------------------------------------------ iteration
     def _named_members(self, get_members_fn, prefix: str = "", recurse: bool = True,
@@ -379,17 +415,16 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset parameter gradients (to None by default, as torch 2.x)."""
         for p in self.parameters():
-            if p._grad is not None:
+            g = p._grad
+            if g is not None:
                 if set_to_none:
                     p._grad = None
                 else:
-                    g = p._grad
                     if g.grad_fn is not None:
                         g.detach_()
                     else:
                         g.requires_grad_(False)
-                    g._data[...] = 0
-                    g._vc[0] += 1
+                    g.zero_()
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every submodule (children first) and then on this module."""
@@ -409,13 +444,14 @@ class Module:
                 new = fn(param)
             if new is param:
                 continue
-            # like torch's default (not swapping): the Parameter object keeps its identity
+            # torch's default (``param.data = new``): the Parameter object keeps its identity and
+            # its version counter; its grad is converted the same way
             param._data = new._data
-            param._vc[0] += 1
-            if param._grad is not None:
+            g = param._grad
+            if g is not None:
                 with no_grad():
-                    g = fn(param._grad)
-                param._grad._data = g._data
+                    gn = fn(g)
+                g._data = gn._data
         for key, buf in self._buffers.items():
             if buf is not None:
                 self._buffers[key] = fn(buf)
@@ -423,36 +459,36 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """Cast floating parameters and buffers to a dtype (devices: CPU only)."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs.pop("memory_format", None) is not None:
-            pass
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments - got {list(kwargs)}")
-        for a in args:
-            if isinstance(a, D.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, bool):
-                continue
-            else:
-                device = a
-        check_device(device)
+        device, dtype = _parse_to(args, kwargs)
         if dtype is not None:
             dtype = D.to_dtype(dtype)
-            if not dtype.is_floating_point:
+            if not (dtype.is_floating_point or dtype.is_complex):
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
                                 f"dtype={dtype!r}")
-            return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
-        return self
+
+        def convert(t):
+            if device is not None:
+                check_device(device)
+            if dtype is not None and (t.is_floating_point() or t.is_complex()):
+                return t.to(dtype)
+            return t
+        return self._apply(convert)
+
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        from ..._ops.factories import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
     def cpu(self) -> "Module":
         return self
 
     def cuda(self, device=None) -> "Module":
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        return self._apply(lambda t: t.cuda(device))
+
+    def xpu(self, device=None) -> "Module":
+        return self._apply(lambda t: _raise(AssertionError("Torch not compiled with XPU enabled")))
+
+    def ipu(self, device=None) -> "Module":
+        return self._apply(lambda t: _raise(RuntimeError("PyTorch is not linked with support for ipu devices")))
 
     def type(self, dst_type) -> "Module":
         return self._apply(lambda t: t.type(dst_type))
@@ -467,7 +503,7 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self) -> "Module":
-        raise NotImplementedError("bfloat16 is not supported by numtorch (NumPy has no bfloat16)")
+        return self._apply(lambda t: t.to(D.bfloat16) if t.is_floating_point() else t)
 
     def share_memory(self) -> "Module":
         return self
@@ -477,16 +513,16 @@ class Module:
                                   with_kwargs: bool = False) -> RemovableHandle:
         """hook(module, args) -> None or new args; with_kwargs: hook(module, args, kwargs) -> None or (args, kwargs)."""
         return _register(self._forward_pre_hooks, hook,
-                         [(self._forward_pre_hooks_with_kwargs, True)] if with_kwargs else [], prepend)
+                         [self._forward_pre_hooks_with_kwargs] if with_kwargs else [], prepend)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False) -> RemovableHandle:
         """hook(module, args, output) -> None or new output (with_kwargs: hook(module, args, kwargs, output))."""
         extras = []
         if with_kwargs:
-            extras.append((self._forward_hooks_with_kwargs, True))
+            extras.append(self._forward_hooks_with_kwargs)
         if always_call:
-            extras.append((self._forward_hooks_always_called, True))
+            extras.append(self._forward_hooks_always_called)
         return _register(self._forward_hooks, hook, extras, prepend)
 
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
@@ -498,30 +534,54 @@ class Module:
         if self._is_full_backward_hook is False:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
                                "Please use only one of them.")
-        object.__setattr__(self, "_is_full_backward_hook", True)
+        self._is_full_backward_hook = True
         return _register(self._backward_hooks, hook, (), prepend)
 
     def register_backward_hook(self, hook: Callable) -> RemovableHandle:
-        raise NotImplementedError("register_backward_hook (the deprecated non-full hook) is not supported by "
-                                  "numtorch; use register_full_backward_hook")
+        """The deprecated hook on the grad_fn of the module's (first) output."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                               "Please use only one of them.")
+        self._is_full_backward_hook = False
+        return _register(self._backward_hooks, hook)
+
+    def _get_backward_hooks(self):
+        full, non_full = [], []
+        if _H._global_is_full_backward_hook is True:
+            full += _H._global_backward_hooks.values()
+        elif _H._global_is_full_backward_hook is False:
+            non_full += _H._global_backward_hooks.values()
+        if self._is_full_backward_hook is True:
+            full += self._backward_hooks.values()
+        elif self._is_full_backward_hook is False:
+            non_full += self._backward_hooks.values()
+        return full, non_full
+
+    def _get_backward_pre_hooks(self):
+        return list(_H._global_backward_pre_hooks.values()) + list(self._backward_pre_hooks.values())
 
     def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
         """hook(module, prefix, keep_vars) before state_dict collects this module."""
         return _register(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, state_dict, prefix, local_metadata) after; may edit state_dict in place."""
+        """hook(module, state_dict, prefix, local_metadata) after; edits state_dict in place, returns None."""
+        hook._from_public_api = True
         return _register(self._state_dict_hooks, hook)
 
-    _register_state_dict_hook = register_state_dict_post_hook
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """The private form: the hook may return a new state_dict."""
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook that was "
+                               "previously registered via register_state_dict_post_hook")
+        return _register(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
         """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)."""
-        return _register(self._load_state_dict_pre_hooks, functools.partial(_with_module, hook, self))
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False) -> RemovableHandle:
-        return _register(self._load_state_dict_pre_hooks,
-                         functools.partial(_with_module, hook, self) if with_module else hook)
+        return _register(self._load_state_dict_pre_hooks, _WrappedHook(hook, self if with_module else None))
 
     def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
         """hook(module, incompatible_keys) after load_state_dict; may edit the key lists."""
@@ -529,209 +589,33 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def _call_impl(self, *args, **kwargs):
-        fpre = self._forward_pre_hooks
-        fpost = self._forward_hooks
-        if not (fpre or fpost or self._backward_hooks or self._backward_pre_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks or _global_backward_hooks or _global_backward_pre_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        return self._hooked_call(args, kwargs)
+        return _H.hooked_call(self, args, kwargs)
 
-    __call__ = _call_impl
+    def _wrapped_call_impl(self, *args, **kwargs):
+        return self._call_impl(*args, **kwargs)
 
-    def _hooked_call(self, args, kwargs):
-        called_always = set()
-        result = None
-        try:
-            for hid, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
-                if hid in self._forward_pre_hooks_with_kwargs:
-                    r = hook(self, args, kwargs)
-                    if r is not None:
-                        if not (isinstance(r, tuple) and len(r) == 2):
-                            raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
-                                               f"new_kwargs), but got {r}.")
-                        args, kwargs = r
-                else:
-                    r = hook(self, args)
-                    if r is not None:
-                        args = r if isinstance(r, tuple) else (r,)
-            bw_hooks = bool(self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
-                            or _global_backward_pre_hooks)
-            state = None
-            if bw_hooks and GRAD[0]:
-                state = _BackwardHookState(self, 0)
-                new_args, n_in = _wrap_identity(list(args), _PostHookNode, state)
-                state.n_inputs = n_in
-                args = tuple(new_args)
-            result = self.forward(*args, **kwargs)
-            for hid, hook in itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items()):
-                if hid in self._forward_hooks_with_kwargs:
-                    r = hook(self, args, kwargs, result)
-                else:
-                    r = hook(self, args, result)
-                if hid in self._forward_hooks_always_called or hid in _global_forward_hooks_always_called:
-                    called_always.add(hid)
-                if r is not None:
-                    result = r
-            if state is not None:
-                flat, rebuild = _flatten_out(result)
-                if flat is not None:
-                    wrapped, n = _wrap_identity(flat, _PreHookNode, state)
-                    if n:
-                        result = rebuild(wrapped)
-            return result
-        except Exception:
-            for hid, hook in itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items()):
-                always = hid in self._forward_hooks_always_called or hid in _global_forward_hooks_always_called
-                if always and hid not in called_always:
-                    try:
-                        if hid in self._forward_hooks_with_kwargs:
-                            hook(self, args, kwargs, result)
-                        else:
-                            hook(self, args, result)
-                    except Exception as e:
-                        warnings.warn(f"forward hook with ``always_call=True`` raised an exception that was "
-                                      f"silenced as another error was raised in forward: {e}")
-            raise
+    __call__ = _wrapped_call_impl
 
-    # ------------------------------------------------------------------ state dict
+    # ------------------------------------------------------------------ state dict (see _state_dict.py)
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        extra = prefix + _EXTRA_STATE_KEY_SUFFIX
-        if type(self).get_extra_state is not Module.get_extra_state:
-            destination[extra] = self.get_extra_state()
+        _sd.save_to_state_dict(self, destination, prefix, keep_vars)
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         """An ordered dict of parameters and persistent buffers, keys as torch names them."""
-        if args:
-            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
-                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
-                          " for details.", FutureWarning, stacklevel=2)
-            if destination is None and len(args) > 0:
-                destination = args[0]
-            if len(args) > 1 and prefix == "":
-                prefix = args[1]
-            if len(args) > 2 and keep_vars is False:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        local_metadata = dict(version=self._version)
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            r = hook(self, destination, prefix, local_metadata)
-            if r is not None:
-                destination = r
-        return destination
+        return _sd.state_dict(self, args, destination, prefix, keep_vars)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs) -> None:
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
-        local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent.items())
-                       if v is not None}
-        assign = local_metadata.get("assign_to_params_buffers", False)
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            input_param = state_dict[key]
-            if not isinstance(input_param, Tensor):
-                error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(input_param)}")
-                continue
-            if is_lazy(param):
-                with no_grad():
-                    param.materialize(input_param.shape, dtype=param.dtype)
-            if input_param._data.shape != param._data.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
-                                  f"checkpoint, the shape in current model is {param.shape}.")
-                continue
-            try:
-                if assign:
-                    if isinstance(param, Parameter):
-                        new = input_param if isinstance(input_param, Parameter) else \
-                            Parameter(input_param, requires_grad=param.requires_grad)
-                        self._parameters[name] = new
-                    else:
-                        self._buffers[name] = input_param
-                else:
-                    with no_grad():
-                        param.copy_(input_param)
-            except Exception as ex:  # noqa: BLE001 - reported as torch does
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
-                                  f"{param.shape} and whose dimensions in the checkpoint are {input_param.shape}, "
-                                  f"an exception occurred : {ex.args}.")
-        extra = prefix + _EXTRA_STATE_KEY_SUFFIX
-        if type(self).set_extra_state is not Module.set_extra_state:
-            if extra in state_dict:
-                self.set_extra_state(state_dict[extra])
-            elif strict:
-                missing_keys.append(extra)
-        elif strict and extra in state_dict:
-            unexpected_keys.append(extra)
-        if strict:
-            for key in state_dict.keys():
-                if key.startswith(prefix) and key != extra:
-                    input_name = key[len(prefix):].split(".", 1)
-                    if input_name[0] not in self._modules and input_name[0] not in local_state:
-                        unexpected_keys.append(key)
+        _sd.load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                                 unexpected_keys, error_msgs)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict``; returns (missing_keys, unexpected_keys)."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata
-
-        def load(module, local_state_dict, prefix=""):
-            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
-            if assign:
-                local_metadata["assign_to_params_buffers"] = assign
-            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing_keys,
-                                         unexpected_keys, error_msgs)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    child_sd = {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)}
-                    load(child, child_sd, child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                out = hook(module, incompatible)
-                if out is not None:
-                    raise RuntimeError("Hooks registered with ``register_load_state_dict_post_hook`` are not"
-                                       "expected to return new values, if incompatible_keys need to be modified,"
-                                       "it should be done inplace.")
-
-        load(self, state_dict)
-        if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
+        return _sd.load_state_dict(self, state_dict, strict, assign)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
@@ -759,15 +643,36 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
-    def __getstate__(self):
-        return self.__dict__.copy()
+
+def _parse_to(args, kwargs):
+    """(device, dtype) from Module.to's overloads: (device, dtype), (dtype), (tensor)."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("copy", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError("to() received an invalid combination of arguments - got ("
+                        + ", ".join(f"{k}={type(v).__name__}" for k, v in kwargs.items()) + ", ), but expected one "
+                        "of:\n * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+                        "bool copy = False, *, torch.memory_format memory_format = None)\n * (torch.dtype dtype, "
+                        "bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)"
+                        "\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+                        "memory_format = None)\n")
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    for a in args:
+        if isinstance(a, (D.dtype, D._Unsupported)):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, bool):
+            continue
+        else:
+            device = a
+    return device, dtype
 
 
-def _with_module(hook, module, *args):
-    return hook(module, *args)
+def _raise(e):
+    raise e
 
-
-def _typename(v) -> str:
-    if isinstance(v, Tensor):
-        return v.type()
-    return type(v).__name__
