@@ -488,12 +488,21 @@ def zero_(self: Tensor) -> Tensor:
     return _fill_inplace(self, np.zeros((), dtype=self._data.dtype))
 
 
+def _float_only(self: Tensor, kernel: str) -> None:
+    k = self._data.dtype
+    if k.kind != "f":
+        from ..autograd.graph import _LEGACY
+        raise RuntimeError(f"\"{kernel}\" not implemented for '{_LEGACY[k.name]}'")
+
+
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    _float_only(self, "check_uniform_bounds")
     u = _rng(generator).random(self.shape, dtype=np.float64)
     return _fill_inplace(self, a + (b - a) * u)
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    _float_only(self, "normal_kernel_cpu")
     return _fill_inplace(self, mean + std * _rng(generator).standard_normal(self.shape, dtype=np.float64))
 
 

@@ -82,7 +82,7 @@ class _UninitializedMixin:
     cls_to_become = None
 
     def materialize(self, shape, device=None, dtype=None) -> None:
-        dt = D.get_default_dtype() if dtype is None else D.to_dtype(dtype)
+        dt = D.from_np(self._data.dtype) if dtype is None else D.to_dtype(dtype)
         if isinstance(shape, int):
             shape = (shape,)
         self._data = np.empty(tuple(shape), dtype=dt.np)
