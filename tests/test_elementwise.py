@@ -370,3 +370,10 @@ def test_broadcasting_hypothesis(sa, sb, name):
     a = rand(*sa_t, low=0.5, high=2)
     b = rand(*sb_t, low=0.5, high=2)
     check_op(getattr(nt, name), getattr(torch, name), a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_xlogy_zero_cases_and_where_broadcast_error():
+    check_op(nt.xlogy, torch.xlogy, np.array([0.0, 0.0, 1.0, 2.0], np.float32), np.array([0.0, 2.0, 0.5, 3.0], np.float32))
+    for L in (nt, torch):
+        with pytest.raises(RuntimeError, match="must match the size of tensor b"):
+            L.where(L.ones(3) > 0, L.ones(2, 1), L.ones(4))

@@ -73,11 +73,16 @@ def compare(fname, args, kwargs=None, grad=(0,), rtol=1e-5, atol=1e-6, fn_nt=Non
 
 
 def same_error(fname, args, kwargs=None):
+    """Both libraries raise the same exception type with the same message."""
     kwargs = kwargs or {}
-    with pytest.raises(Exception) as et:
-        getattr(TF, fname)(*[_conv(a, "t", False) for a in args], **{k: _conv(v, "t", False) for k, v in kwargs.items()})
-    with pytest.raises(type(et.value)) as en:
-        getattr(NF, fname)(*[_conv(a, "nt", False) for a in args], **{k: _conv(v, "nt", False) for k, v in kwargs.items()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as et:
+            getattr(TF, fname)(*[_conv(a, "t", False) for a in args],
+                               **{k: _conv(v, "t", False) for k, v in kwargs.items()})
+        with pytest.raises(type(et.value)) as en:
+            getattr(NF, fname)(*[_conv(a, "nt", False) for a in args],
+                               **{k: _conv(v, "nt", False) for k, v in kwargs.items()})
     assert str(en.value) == str(et.value)
 
 
@@ -287,10 +292,15 @@ def test_bce_errors():
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div(red, log_target):
     t = R(3, 4, lo=0, hi=1)
-    t[0, 0] = 0
     if log_target:
         t = np.log(t + 0.1)
     compare("kl_div", (R(3, 4), t), {"reduction": red, "log_target": log_target}, grad=(0, 1))
+
+
+def test_kl_div_zero_target():
+    t = R(3, 4, lo=0, hi=1)
+    t[0, :2] = 0                                    # 0 * log(0) counts as 0
+    compare("kl_div", (R(3, 4), t), {"reduction": "sum"}, grad=(0,))
 
 
 def test_kl_div_mean_warning():
@@ -308,7 +318,7 @@ def test_poisson_nll_loss(red, log_input, full):
 
 
 @pytest.mark.parametrize("red", REDS)
-@pytest.mark.parametrize("vshape", [(3, 4), (3,), (3, 1), "float"])
+@pytest.mark.parametrize("vshape", [(3, 4), (3,), (3, 1), (1, 4), "float"])
 def test_gaussian_nll_loss(red, vshape):
     var = 0.7 if vshape == "float" else R(*vshape, lo=0.1, hi=2)
     compare("gaussian_nll_loss", (R(3, 4), R(3, 4), var), {"reduction": red, "full": vshape == (3,)},
@@ -316,7 +326,8 @@ def test_gaussian_nll_loss(red, vshape):
 
 
 def test_gaussian_nll_loss_errors():
-    same_error("gaussian_nll_loss", (R(3, 4), R(3, 4), R(4, lo=0.1, hi=1)))
+    for vs in [(4,), (1, 1), (4, 1), (2, 3, 4), ()]:
+        same_error("gaussian_nll_loss", (R(3, 4), R(3, 4), R(*vs, lo=0.1, hi=1)))
     same_error("gaussian_nll_loss", (R(3, 4), R(3, 4), -R(3, 4, lo=0.1, hi=1)))
     same_error("gaussian_nll_loss", (R(3, 4), R(3, 4), R(3, 4, lo=0.1, hi=1)), {"reduction": "foo"})
     compare("gaussian_nll_loss", (R(3, 4), R(3, 4), np.full((3, 4), 1e-9, np.float32)), grad=(0, 1, 2))
@@ -384,6 +395,16 @@ def test_misc_errors():
                     ("margin_ranking_loss", (R(3), R(3), S(3))), ("triplet_margin_loss", (R(3), R(3), R(3))),
                     ("multilabel_margin_loss", (R(3), I(3, 3)))]:
         same_error(f, args, {"reduction": "foo"})
+    same_error("kl_div", (R(3), I(3, 3)))
+    same_error("kl_div", (I(3, 3), R(3)))
+    same_error("binary_cross_entropy_with_logits", (I(3, 3), R(3)))
+    same_error("binary_cross_entropy", (I(2, 3), I(2, 3)))
+    same_error("soft_margin_loss", (R(2, 1), S(3)))
+    same_error("soft_margin_loss", (I(3, 3), S(3)))
+    same_error("multilabel_soft_margin_loss", (np.array(1.0, np.float32), np.array(1.0, np.float32)))
+    same_error("multilabel_soft_margin_loss", (I(3, 2, 3), R(2, 3)))
+    same_error("hinge_embedding_loss", (R(2, 3), S(2)))
+    same_error("huber_loss", (I(3, 3), R(3)))
     with pytest.raises(RuntimeError, match="not differentiable with respect to argument 'target'"):
         NF.soft_margin_loss(nt.randn(3, requires_grad=True), nt.randn(3, requires_grad=True))
 
@@ -431,6 +452,7 @@ def test_ctc_gradcheck_and_errors():
     same_error("ctc_loss", (lp, tg.reshape(-1)[:4], il, tl))
     same_error("ctc_loss", (lp, tg, il, tl), {"reduction": "foo"})
     same_error("ctc_loss", (lp.astype(np.float16), tg, il, tl))
+    same_error("ctc_loss", (lp[:, 0], tg[0], np.array(7), np.array(2)))  # unbatched targets are concatenated
 
 
 # ------------------------------------------------------------------ float64 gradcheck of every loss

@@ -668,7 +668,11 @@ def where(condition, input=None, other=None, *, out=None):
     if c.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {D.from_np(c.dtype).name.capitalize()}")
     ad, bd, ta, tb = binary_operands(input, other)
-    r = arr(np.where(c, ad, bd))
+    try:
+        r = arr(np.where(c, ad, bd))
+    except ValueError:
+        raise broadcast_error(c.shape, np.broadcast_shapes(np.shape(ad), np.shape(bd))
+                              if np.shape(ad) != np.shape(bd) else np.shape(ad)) from None
     if _grad_rec(ta, tb):
         rs = r.shape
         res = _record2(r, WhereBackward0, ta, tb, None)
@@ -789,8 +793,16 @@ def _xlogy_bw(ctx, saved, g):
     sa, sb = ctx
     x, y = saved
     M = ns(g)
-    gx = g * M.log(y)
-    gy = g * x / y
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) and x/0 are silent in torch
+        gx = g * M.log(y)
+        gy = g * x / y
+    # torch: d/dx is 0 where x == 0 and y == 0 (the value is defined as 0 there)
+    both0 = (x == 0) & (y == 0)
+    if type(g) is np.ndarray:
+        if both0.any():
+            gx = np.where(both0, np.zeros((), gx.dtype), gx)
+    else:
+        gx = M.where(both0, M.zeros_like(gx), gx)
     return unbroadcast(gx, sa), unbroadcast(gy, sb)
 
 

@@ -73,11 +73,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var has negative entry/entries")
         var = _T.full_like(input, v)
     elif var.shape != input.shape:
-        if tuple(input.shape[:-1]) == tuple(var.shape):
+        ishape, vshape = tuple(input.shape), tuple(var.shape)
+        diff = [i for i, (a, b) in enumerate(zip(ishape, vshape)) if a != b] if len(ishape) == len(vshape) else None
+        if ishape[:-1] == vshape:                        # one variance per sample: broadcast over the last dim
             var = var.unsqueeze(-1)
-        elif tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1:
-            pass
-        else:
+        elif not (diff is not None and len(diff) == 1 and vshape[diff[0]] == 1):  # homoscedastic along one dim
             raise ValueError("var is of incorrect size")
     if reduction not in _RED:
         raise ValueError(f"{reduction} is not valid")

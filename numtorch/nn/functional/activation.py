@@ -16,6 +16,7 @@ change of it is detected).  Exact gelu uses its own erfc (Chebyshev fit of
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..._ops.factories import _rng
 from ..._ops.inplace import apply_inplace, check_inplace
 from ..._tensor import Tensor
 from ...autograd.grad_mode import GRAD
-from ...autograd.graph import _LEGACY, edge, node_class, out_rec
+from ...autograd.graph import _LEGACY, const, edge, node_class, out_rec
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "celu",
@@ -82,9 +83,11 @@ def _ew(kernel, *args):
     """``kernel(out, *args)`` into a fresh array shaped and typed like ``args[0]`` (float16
     computes in float32).  Large arrays run in blocks over the ufunc threads."""
     x = args[0]
+    shape = x.shape
     half = x.dtype == np.float16
-    if half:
-        args = tuple(a.astype(np.float32) if type(a) is np.ndarray and a.dtype == np.float16 else a for a in args)
+    if half or not shape:   # float16 computes in float32; 0-d arrays as 1-element ones (ufuncs give scalars)
+        args = tuple((a.astype(np.float32) if half and a.dtype == np.float16 else a).reshape(a.shape or (1,))
+                     if type(a) is np.ndarray else a for a in args)
         x = args[0]
     out = np.empty(x.shape, x.dtype)
     n = x.size
@@ -94,7 +97,9 @@ def _ew(kernel, *args):
         else:
             flat = tuple(np.ascontiguousarray(a).reshape(-1) if type(a) is np.ndarray else a for a in args)
             P._run(_chunked(kernel), flat, out.reshape(-1), n)
-    return out.astype(np.float16) if half else out
+    if half:
+        out = out.astype(np.float16)
+    return out if shape else out.reshape(())
 
 
 def _erfc_pos(z, out):
@@ -139,9 +144,7 @@ def _phi(x):
 # ------------------------------------------------------------------ forward / backward kernels
 # k(out, x, *params) writes f(x); kb(out, g, x, *params) writes g * f'(x).  They run on blocks
 # that fit in cache, so the temporaries that expressions allocate are cheap.
-def _k_hardtanh(o, x, lo, hi):
-    np.maximum(x, lo, out=o)
-    np.minimum(o, hi, out=o)
+_k_hardtanh = lambda o, x, lo, hi: np.minimum(np.maximum(x, lo, out=o), hi, out=o)
 
 
 def _kb_hardtanh(o, g, x, lo, hi):
@@ -183,7 +186,7 @@ def _kb_elu_out(o, g, r, a, sc, isc):
     np.multiply(g, t, out=o)
 
 
-_k_gelu = lambda o, x: np.copyto(o, _phi(x))       # writes Phi(x); gelu multiplies by x and keeps Phi for backward
+_k_gelu = lambda o, x: np.copyto(o, _phi(x))       # writes Phi(x); gelu multiplies by x and saves Phi
 
 
 def _kb_gelu(o, g, x, phi):
@@ -227,10 +230,7 @@ def _sig(x):
     return np.divide(1.0, s, out=s)
 
 
-def _k_silu(o, x):
-    t = np.exp(np.negative(x))
-    t += 1.0
-    np.divide(x, t, out=o)
+_k_silu = lambda o, x: np.divide(x, np.exp(-x) + 1.0, out=o)
 
 
 def _kb_silu(o, g, x):
@@ -254,21 +254,9 @@ def _kb_mish(o, g, x):
     np.multiply(g, e, out=o)
 
 
-def _k_hardsigmoid(o, x):
-    np.minimum(np.maximum(np.add(x, 3.0, out=o), 0.0, out=o), 6.0, out=o)
-    o /= 6.0
-
-
-def _kb_hardsigmoid(o, g, x):
-    m = x > -3.0
-    m &= x < 3.0
-    np.multiply(g, _f(m, g.dtype) * _SIXTH, out=o)
-
-
-def _k_hardswish(o, x):
-    t = np.minimum(np.maximum(x + 3.0, 0.0), 6.0)
-    t *= x
-    np.divide(t, 6.0, out=o)
+_k_hardsigmoid = lambda o, x: np.divide(np.minimum(np.maximum(x + 3.0, 0.0), 6.0), 6.0, out=o)
+_kb_hardsigmoid = lambda o, g, x: np.multiply(g, _f((x > -3.0) & (x < 3.0), g.dtype) * _SIXTH, out=o)
+_k_hardswish = lambda o, x: np.divide(np.minimum(np.maximum(x + 3.0, 0.0), 6.0) * x, 6.0, out=o)
 
 
 def _kb_hardswish(o, g, x):
@@ -283,12 +271,7 @@ def _kb_hardswish(o, g, x):
 
 
 _k_logsigmoid = lambda o, x: np.subtract(np.minimum(x, 0.0), np.log1p(np.exp(-np.abs(x))), out=o)
-
-
-def _kb_logsigmoid(o, g, x):
-    t = np.exp(x)
-    t += 1.0
-    np.divide(g, t, out=o)
+_kb_logsigmoid = lambda o, g, x: np.divide(g, np.exp(x) + 1.0, out=o)
 
 
 def _k_softplus(o, x, beta, thr):
@@ -306,26 +289,12 @@ def _kb_softplus(o, g, x, beta, thr):
 
 
 _k_softsign = lambda o, x: np.divide(x, np.abs(x) + 1.0, out=o)
-
-
-def _kb_softsign(o, g, x):
-    t = np.abs(x) + 1.0
-    t *= t
-    np.divide(g, t, out=o)
-
-
+_kb_softsign = lambda o, g, x: np.divide(g, np.square(np.abs(x) + 1.0), out=o)
 _k_softshrink = lambda o, x, lam: np.subtract(x, np.minimum(np.maximum(x, -lam, out=o), lam, out=o), out=o)
 _k_hardshrink = lambda o, x, lam: np.multiply(x, _f(~(np.abs(x) <= lam), x.dtype), out=o)
 _kb_shrink = lambda o, g, x, lam: np.multiply(g, _f(~(np.abs(x) <= lam), g.dtype), out=o)
 _k_tanhshrink = lambda o, x: np.subtract(x, np.tanh(x), out=o)
-
-
-def _kb_tanhshrink(o, g, x):
-    t = np.tanh(x)
-    t *= t
-    np.multiply(g, t, out=o)
-
-
+_kb_tanhshrink = lambda o, g, x: np.multiply(g, np.square(np.tanh(x)), out=o)
 _k_threshold = lambda o, x, thr, val: np.copyto(o, np.where(x <= thr, val, x), casting="unsafe")
 _kb_threshold = lambda o, g, x, thr, val: np.multiply(g, _f(~(x <= thr), g.dtype), out=o)
 
@@ -392,12 +361,11 @@ def _node(name, cls_name, bw_np, bw_t, on_result):
     cls = _NODES.get(key)
     if cls is None:
         def bw(ctx, saved, g):
-            (a,) = saved
             if ctx and ctx[-1] is _NEG_INPLACE:
                 raise RuntimeError(_NEG_MSG[name])
             if type(g) is np.ndarray:
-                return (_ew(bw_np, g, a, *ctx),)
-            return (bw_t(g, a, *ctx),)
+                return (_ew(bw_np, g, *saved, *ctx),)
+            return (bw_t(g, *saved, *ctx),)
         cls = _NODES[key] = node_class(cls_name, bw)
     return cls
 
@@ -434,9 +402,11 @@ def _record(input, name, params, ip):
     d = input._data
     if d.dtype.kind != "f" and kname is None:
         d = d.astype(D.get_default_dtype().np)
-    if name == "gelu":   # the forward's Phi(x) is kept for backward (saves recomputing erfc)
-        params = (_ew(fwd, d),)
-        r = P.mul(d, params[0])
+    extra = ()
+    if name == "gelu":   # the forward's Phi(x) is saved for backward (saves recomputing erfc)
+        phi = _ew(fwd, d)
+        r = np.asarray(P.mul(d, phi))
+        extra = (const(phi),)
     else:
         r = _ew(fwd, d, *params)
     if GRAD[0] and input._rg:
@@ -447,7 +417,7 @@ def _record(input, name, params, ip):
             params = params + (_NEG_INPLACE,)
         node = cls((edge(input),), params)
         res = make(r, True, node)
-        node._saved = (out_rec(res),) if on_result else ((input, d, input._vc, input._vc[0]),)
+        node._saved = (out_rec(res),) if on_result else ((input, d, input._vc, input._vc[0]),) + extra
         return res
     return make(r, False, None)
 
@@ -504,10 +474,6 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return _act(input, "hardtanh", (min_val, max_val), inplace, "hardtanh", int_ok=True)
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    return hardtanh(input, min_val, max_val, True)
-
-
 def relu6(input, inplace=False):
     """F.relu6: ``hardtanh(x, 0, 6)`` (node HardtanhBackward0, as torch)."""
     return _act(input, "hardtanh", (0.0, 6.0), inplace, "relu6", int_ok=True)
@@ -518,26 +484,14 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _act(input, "leaky_relu", (float(negative_slope),), inplace, "leaky_relu")
 
 
-def leaky_relu_(input, negative_slope=0.01):
-    return leaky_relu(input, negative_slope, True)
-
-
 def elu(input, alpha=1.0, inplace=False):
     """F.elu: ``x if x > 0 else alpha * (exp(x) - 1)``."""
     return _act(input, "elu", (float(alpha), 1.0, 1.0), inplace, "elu")
 
 
-def elu_(input, alpha=1.0):
-    return elu(input, alpha, True)
-
-
 def selu(input, inplace=False):
     """F.selu: ``scale * elu(x, alpha)`` with torch's constants (node EluBackward0, as torch)."""
     return _act(input, "elu", (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace, "selu")
-
-
-def selu_(input):
-    return selu(input, True)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -547,11 +501,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _act(input, "celu", (float(alpha), 1.0, 1.0 / alpha), inplace, "celu")
 
 
-def celu_(input, alpha=1.0):
-    return celu(input, alpha, True)
-
-
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):
     """F.gelu: ``x * Phi(x)`` (exact, via erfc) or the ``approximate='tanh'`` form."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
@@ -623,18 +573,22 @@ def threshold(input, threshold, value, inplace=False):
     return _act(input, "threshold", (threshold, value), inplace, "threshold", int_ok=True)
 
 
-def threshold_(input, threshold, value):
-    return globals()["threshold"](input, threshold, value, True)
+def _zero_dim_safe(op, input):
+    # numtorch.sigmoid / tanh's backward fail on 0-d tensors (their NumPy ufuncs return scalars):
+    # run those through a 1-element view
+    if isinstance(input, Tensor) and input.ndim == 0:
+        return op(input.reshape(1)).reshape(())
+    return op(input)
 
 
 def sigmoid(input):
     """F.sigmoid: torch.sigmoid."""
-    return _sigmoid_op(input)
+    return _zero_dim_safe(_sigmoid_op, input)
 
 
 def tanh(input):
     """F.tanh: torch.tanh."""
-    return _tanh_op(input)
+    return _zero_dim_safe(_tanh_op, input)
 
 
 # ------------------------------------------------------------------ rrelu
@@ -656,7 +610,7 @@ def _rrelu_record(input, lower, upper, training, ip):
     else:
         s = (lower + upper) / 2
         noise = _ew(_kb_leaky, np.ones(d.shape, d.dtype), d, s)
-    r = P.mul(d, noise)
+    r = np.asarray(P.mul(d, noise))
     if GRAD[0] and input._rg:
         node = _RreluBackward[ip]((edge(input),), noise)
         res = make(r, True, node)
@@ -680,10 +634,6 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     np.copyto(input._data, _rrelu_record(input, lower, upper, training, False)._data)
     input._vc[0] += 1
     return input
-
-
-def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
-    return rrelu(input, lower, upper, training, True)
 
 
 # ------------------------------------------------------------------ prelu
@@ -837,3 +787,18 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     if out is None:
         return input / denom
     return nt.div(input, denom, out=out)
+
+
+def _inplace_form(f):
+    """``f_(input, ...)``: ``f(input, ..., inplace=True)`` with ``f``'s signature minus ``inplace``."""
+    def op(input, *args, **kwargs):
+        return f(input, *args, inplace=True, **kwargs)
+    sig = inspect.signature(f)
+    op.__signature__ = sig.replace(parameters=[v for k, v in sig.parameters.items() if k != "inplace"])
+    op.__name__ = op.__qualname__ = f.__name__ + "_"
+    op.__doc__ = f"F.{f.__name__}_: in-place {f.__name__}; returns ``input``."
+    return op
+
+
+hardtanh_, leaky_relu_, elu_, selu_, celu_, threshold_, rrelu_ = (
+    _inplace_form(f) for f in (hardtanh, leaky_relu, elu, selu, celu, threshold, rrelu))

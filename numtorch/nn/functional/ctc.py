@@ -15,6 +15,7 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import GRAD
 from ...autograd.graph import edge, node_class
 from ..._ops._helpers import make
+from ._loss_utils import _rcode
 
 __all__ = ["ctc_loss"]
 
@@ -128,7 +129,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """CTC loss of ``log_probs`` (T, N, C) or (T, C) against ``targets`` padded (N, S) or
     concatenated (sum(target_lengths),); ``'mean'`` divides each loss by its target length
     before averaging over the batch; ``zero_infinity`` zeroes infinite losses and their gradients."""
-    from .loss import _rcode
     red = _rcode(reduction)
     if not isinstance(log_probs, Tensor):
         raise TypeError(f"ctc_loss(): argument 'log_probs' (position 1) must be Tensor, not "
@@ -139,9 +139,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{leg}'")
     unbatched = x.ndim == 2
     td = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
-    if unbatched:
+    if unbatched:  # the targets keep their layout: 1-D ones are read as concatenated
         x = x[:, None]
-        td = td.reshape(1, -1)
     if x.ndim != 3:
         raise RuntimeError(f"Expected 3-dimensional tensor, but got {x.ndim + 1}-dimensional tensor for argument "
                            f"#1 'log_probs'" + _CHK)

@@ -48,8 +48,8 @@ def _check_p(p):
 
 def _keep_mask(shape, p, dt):
     """Bernoulli(1 - p) keep-mask as an array of dtype ``dt`` holding 0 or 1."""
-    u = _rng(None).random(shape, dtype=np.float32 if dt != np.float64 else np.float64)
-    keep = np.less(u, 1.0 - p)
+    u = np.asarray(_rng(None).random(shape, dtype=np.float32 if dt != np.float64 else np.float64))
+    keep = np.asarray(np.less(u, 1.0 - p))
     if u.dtype == dt:
         np.copyto(u, keep)
         return u
@@ -112,7 +112,7 @@ def _dropout_impl(input, p, training, inplace, feature, alpha):
         keep *= scale
         return _apply(input, keep, None, inplace)
     a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-    shift = (keep - 1) * (_ALPHA * a)
+    shift = np.asarray((keep - 1) * (_ALPHA * a))
     shift += _ALPHA * a * p
     keep *= a
     return _apply(input, keep, shift.astype(dt, copy=False), inplace)

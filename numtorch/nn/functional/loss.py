@@ -6,8 +6,12 @@ The losses used in training loops (``cross_entropy``, ``nll_loss``, ``mse_loss``
 works on arrays.  ``cross_entropy`` with class indices computes ``log_softmax`` and the NLL in
 a few passes over the logits and its backward is ``(softmax - onehot) * scale``.  Under
 ``create_graph=True`` a fused node's backward re-derives its gradient from the same loss
-written with differentiable numtorch ops, so higher-order gradients stay exact.  The other
-losses are compositions of numtorch ops.  ``ctc_loss`` lives in ``ctc.py``.
+written with differentiable numtorch ops, so higher-order gradients stay exact.
+
+Layout: this module holds the pointwise losses and re-exports the rest -- ``_nll.py``
+(``nll_loss``, ``cross_entropy``, ``linear_cross_entropy``), ``_margin.py`` (the losses written
+as compositions of numtorch ops: KL, Poisson/Gaussian NLL, margin, embedding, multi-label and
+triplet losses), ``ctc.py`` (``ctc_loss``); ``_loss_utils.py`` has the shared helpers.
 
 Legacy ``size_average``/``reduce`` arguments map to ``reduction`` with torch's warning.
 """
