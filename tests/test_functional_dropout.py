@@ -5,20 +5,12 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import assert_close, gradcheck64, pair, torch
+from helpers import assert_close, both_raise, gradcheck64, pair, torch
 
 import numtorch as nt
 import numtorch.nn.functional as NF
 
 F = torch.nn.functional
-
-
-def both_raise(fn_nt, fn_t, exc=Exception):
-    with pytest.raises(exc) as et:
-        fn_t()
-    with pytest.raises(type(et.value)) as en:
-        fn_nt()
-    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"
 
 
 def ones(*shape, dtype=nt.float32):
@@ -77,6 +69,18 @@ def test_reproducible_with_manual_seed():
     np.testing.assert_array_equal(outs[0], outs[2])
     np.testing.assert_array_equal(outs[1], outs[3])
     assert not np.array_equal(NF.dropout(x, 0.4).numpy(), outs[0])
+
+
+def test_zero_dim_inputs():
+    for f in (lambda x: NF.dropout(x, 0.5), lambda x: NF.alpha_dropout(x, 0.5, True)):
+        vals = set()
+        for _ in range(40):
+            x = nt.tensor(3.0, requires_grad=True)
+            y = f(x * 1)
+            assert y.shape == ()
+            y.backward()
+            vals.add(round(y.item(), 4))
+        assert len(vals) == 2                                   # kept or dropped
 
 
 def test_p_one_and_integer_inputs():

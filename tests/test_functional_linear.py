@@ -3,7 +3,7 @@ against torch.nn.functional: values, dtypes, input and weight gradients, node na
 float64 gradcheck."""
 import numpy as np
 import pytest
-from helpers import assert_close, check_op, gradcheck64, pair, torch
+from helpers import assert_close, both_raise, check_op, gradcheck64, pair, torch
 
 import numtorch as nt
 import numtorch.nn.functional as NF
@@ -14,14 +14,6 @@ rng = np.random.default_rng(0)
 
 def rand(*shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
-
-
-def both_raise(fn_nt, fn_t, exc=Exception):
-    with pytest.raises(exc) as et:
-        fn_t()
-    with pytest.raises(type(et.value)) as en:
-        fn_nt()
-    assert str(en.value) == str(et.value), f"\nnumtorch: {en.value}\ntorch:    {et.value}"
 
 
 # ------------------------------------------------------------------ linear

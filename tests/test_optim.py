@@ -447,3 +447,23 @@ def test_blas_found_for_float32_and_float64():
         pytest.skip("NumPy's bundled OpenBLAS was not found")
     assert O._blas(a.astype(np.float64), a.astype(np.float64)) is not None
     assert O._blas(a[::2], a[::2]) is None and O._blas(a[:10], a[:10]) is None
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.01, momentum=0.9, nesterov=True)), ("Adam", dict(lr=0.01))])
+def test_threaded_split_of_large_params(name, kw):
+    """Parameters big enough for numtorch's elementwise threads (split along the first axis)."""
+    prev = nt.get_num_threads()
+    nt.set_num_threads(4)
+    try:
+        r = np.random.default_rng(2)
+        p0 = r.standard_normal((600, 512)).astype(np.float32)
+        g0 = r.standard_normal((600, 512)).astype(np.float32)
+        pn, pt = nt.nn.Parameter(nt.tensor(p0)), torch.nn.Parameter(torch.tensor(p0))
+        on, ot = getattr(nt.optim, name)([pn], **kw), getattr(torch.optim, name)([pt], **kw)
+        for i in range(4):
+            pn.grad, pt.grad = nt.tensor(g0 * (i + 1)), torch.tensor(g0 * (i + 1))
+            on.step()
+            ot.step()
+        np.testing.assert_allclose(pn.detach().numpy(), pt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    finally:
+        nt.set_num_threads(prev)

@@ -64,3 +64,13 @@ def test_large_ops_match_torch_with_gradients(threads):
     b = rng.standard_normal(N).astype(np.float32)
     check_op(lambda x, y: ((x * 2 + 1).tanh() * y).exp().sigmoid().relu() - x / (y * y + 1),
              lambda x, y: ((x * 2 + 1).tanh() * y).exp().sigmoid().relu() - x / (y * y + 1), a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_workers_follow_callers_error_settings(threads):
+    import warnings
+    a = np.zeros(N, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = P.div(a, a)
+    assert np.isnan(r).all()

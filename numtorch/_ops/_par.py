@@ -47,16 +47,17 @@ class _Worker:
     def _loop(self) -> None:
         while True:
             self.go.acquire()
-            f, args, out = self.task
+            f, args, out, err = self.task
             try:
-                f(*args, out=out)
+                with np.errstate(**err):  # NumPy's error settings are per thread: use the caller's
+                    f(*args, out=out)
             except BaseException as e:  # re-raised in the calling thread
                 self.error = e
             self.task = None
             self.done.release()
 
     def submit(self, f, args, out) -> None:
-        self.task = (f, args, out)
+        self.task = (f, args, out, np.geterr())
         self.go.release()
 
     def wait(self) -> None:
@@ -107,7 +108,10 @@ def binary(f, a, b, out=None):
     ta, tb = type(a) is _ndarray, type(b) is _ndarray
     big = (ta and a.size >= PAR_MIN) or (tb and b.size >= PAR_MIN)
     if not big or _state["n"] < 2:
-        return f(a, b) if out is None else f(a, b, out=out)
+        if out is None:
+            r = f(a, b)
+            return r if type(r) is _ndarray else np.asarray(r)  # 0-d inputs give NumPy scalars
+        return f(a, b, out=out)
     if ta and tb:
         if a.dtype != b.dtype or a.dtype.kind != "f":
             return f(a, b) if out is None else f(a, b, out=out)
@@ -131,7 +135,10 @@ def binary(f, a, b, out=None):
 def unary(f, a, out=None):
     """``f(a)`` for a float ufunc; threaded when ``a`` is large."""
     if type(a) is not _ndarray or a.size < PAR_MIN or _state["n"] < 2 or a.dtype.kind != "f" or not a.ndim:
-        return f(a) if out is None else f(a, out=out)
+        if out is None:
+            r = f(a)
+            return r if type(r) is _ndarray else np.asarray(r)  # 0-d inputs give NumPy scalars
+        return f(a, out=out)
     if out is None:
         out = np.empty(a.shape, dtype=a.dtype)
     elif out.shape != a.shape or out.dtype != a.dtype:

@@ -152,10 +152,10 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return _run(neg(input), dim, dtype, False)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(input, num_classes=-1):
     """torch.nn.functional.one_hot: int64 indices -> int64 one-hot rows (last dimension
     ``num_classes``; -1 infers ``max + 1``), with torch's errors."""
-    d = tensor._data
+    d = input._data
     if d.dtype != np.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:

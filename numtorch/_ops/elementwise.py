@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import CONST_VC, NO_EDGE, NONE_REC, edge, node_class, out_rec
 from . import _par as P
+from . import _special
 from ._helpers import (arr, attach, binary_operands, broadcast_error, float_array, make, ns, to_scalar, unbroadcast,
                        write_out)
 
@@ -454,16 +455,7 @@ def _sigmoid_bw(x, o, g):
 
 
 def _erf_np(x):
-    """erf via a rational approximation accurate to float64 rounding (W. J. Cody's form
-    is not used; this is the Numerical-Recipes erfc Chebyshev fit, |err| < 1.2e-7 relative
-    for float32 use, refined by one Newton step for float64)."""
-    x64 = x.astype(np.float64)
-    z = np.abs(x64)
-    t = 1.0 / (1.0 + 0.5 * z)
-    y = t * np.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-    r = np.where(x64 >= 0, 1.0 - y, y - 1.0)
-    return r.astype(x.dtype, copy=False)
+    return _special.erf(x)
 
 
 def _erf_bw(x, o, g):
@@ -495,7 +487,7 @@ acosh = _make_unary("Acosh", np.arccosh, lambda x, o, g: g / ns(g).sqrt(x * x - 
 atanh = _make_unary("Atanh", np.arctanh, lambda x, o, g: g / (1 - x * x), save_in=True)
 sigmoid = _make_unary("Sigmoid", _sigmoid_np, _sigmoid_bw, save_out=True)
 erf = _make_unary("Erf", _erf_np, _erf_bw, save_in=True)
-erfc = _make_unary("Erfc", lambda x: 1 - _erf_np(x), lambda x, o, g: -_erf_bw(x, o, g), save_in=True)
+erfc = _make_unary("Erfc", _special.erfc, lambda x, o, g: -_erf_bw(x, o, g), save_in=True)
 square = _make_unary("Square", np.square, lambda x, o, g: g * 2 * x, save_in=True, keep_int=True)
 neg = _make_unary("Neg", np.negative, lambda x, o, g: -g, keep_int=True)
 abs = _make_unary("Abs", np.abs, lambda x, o, g: g * ns(g).sign(x), save_in=True, keep_int=True)  # noqa: A001

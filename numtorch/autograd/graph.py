@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import re
 import weakref
 from typing import Any, Callable, Optional
 
@@ -228,7 +227,7 @@ def unpack_saved(node, as_tensors: bool):
 
 
 def _short(name: str) -> str:
-    return re.sub(r"Backward\d*$", "", name)
+    return name[:-9] if name.endswith("Backward0") else name.replace("Backward", "")
 
 
 def _raise_version(t, arr, node, now, ver):

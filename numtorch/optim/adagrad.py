@@ -20,7 +20,7 @@ import numpy as np
 
 from .._ops import _par as P
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor
+from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
 
 __all__ = ["Adagrad"]
 
@@ -65,42 +65,43 @@ class Adagrad(Optimizer):
     def step(self, closure: Optional[Callable] = None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = _f(group["lr"])
-            lr_decay = _f(group["lr_decay"])
-            eps = _f(group["eps"])
-            wd = _f(group["weight_decay"])
-            sign = -1.0 if group["maximize"] else 1.0
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                pd = p._data
-                st = state[p]
-                if "sum" not in st:
-                    st = self._init_state(p, group)
-                step_t = st["step"]
-                step_t._data += 1
-                step_t._vc[0] += 1
-                step = float(step_t._data)
-                gd = g._data
-                s = sign                       # the gradient used is s * gd
-                t1 = self._tmp(pd, 1)
-                if wd:
-                    t0 = self._tmp(pd, 0)
-                    P.mul(pd, wd, out=t0)
-                    self._axpy(s, gd, t0)      # t0 = s * g + weight_decay * p
-                    gd, s = t0, 1.0
-                clr = lr / (1 + (step - 1) * lr_decay)
-                s_t = st["sum"]
-                sm = s_t._data
-                P.mul(gd, gd, out=t1)
-                P.add(sm, t1, out=sm)          # state_sum.addcmul_(grad, grad, value=1)
-                s_t._vc[0] += 1
-                P.unary(np.sqrt, sm, out=t1)
-                P.add(t1, eps, out=t1)         # std = state_sum.sqrt().add_(eps)
-                P.div(gd, t1, out=t1)
-                self._axpy(-clr * s, t1, pd)   # param.addcdiv_(grad, std, value=-clr)
-                p._vc[0] += 1
+        with updating():
+            state = self.state
+            for group in self.param_groups:
+                lr = _f(group["lr"])
+                lr_decay = _f(group["lr_decay"])
+                eps = _f(group["eps"])
+                wd = _f(group["weight_decay"])
+                sign = -1.0 if group["maximize"] else 1.0
+                for p in group["params"]:
+                    g = p._grad
+                    if g is None:
+                        continue
+                    pd = p._data
+                    st = state[p]
+                    if "sum" not in st:
+                        st = self._init_state(p, group)
+                    step_t = st["step"]
+                    step_t._data += 1
+                    step_t._vc[0] += 1
+                    step = float(step_t._data)
+                    gd = g._data
+                    s = sign                       # the gradient used is s * gd
+                    t1 = self._tmp(pd, 1)
+                    if wd:
+                        t0 = self._tmp(pd, 0)
+                        P.mul(pd, wd, out=t0)
+                        self._axpy(s, gd, t0)      # t0 = s * g + weight_decay * p
+                        gd, s = t0, 1.0
+                    clr = lr / (1 + (step - 1) * lr_decay)
+                    s_t = st["sum"]
+                    sm = s_t._data
+                    P.mul(gd, gd, out=t1)
+                    P.add(sm, t1, out=sm)          # state_sum.addcmul_(grad, grad, value=1)
+                    s_t._vc[0] += 1
+                    P.unary(np.sqrt, sm, out=t1)
+                    P.add(t1, eps, out=t1)         # std = state_sum.sqrt().add_(eps)
+                    P.div(gd, t1, out=t1)
+                    self._axpy(-clr * s, t1, pd)   # param.addcdiv_(grad, std, value=-clr)
+                    p._vc[0] += 1
         return loss

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._ops import _par as P
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor
+from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
 
 __all__ = ["Adam"]
 
@@ -50,8 +50,9 @@ class Adam(Optimizer):
     def step(self, closure: Optional[Callable] = None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure(closure)
-        for group in self.param_groups:
-            _adam_group(self, group)
+        with updating():
+            for group in self.param_groups:
+                _adam_group(self, group)
         return loss
 
 

@@ -1,19 +1,15 @@
-"""Learning-rate schedulers, matching torch 2.13's ``torch.optim.lr_scheduler``.
+"""Learning-rate schedulers, matching torch 2.13's ``torch.optim.lr_scheduler`` (observed).
 
-What is matched (observed by running torch 2.13):
-
-* ``LRScheduler``: ``initial_lr`` recorded in each param group (and required when resuming
-  with ``last_epoch >= 0``, with torch's KeyError), ``base_lrs``, ``last_epoch``, an initial
-  step at construction, ``get_last_lr()``, ``state_dict()`` (every attribute but the
-  optimizer, in torch's order) / ``load_state_dict``; the warnings for calling
-  ``scheduler.step()`` before ``optimizer.step()`` (the optimizer's ``step`` is wrapped to
-  notice the call), for an overridden ``optimizer.step``, for ``step(epoch)`` (which uses
-  the closed form where the scheduler has one) and for calling ``get_lr()`` outside ``step``;
-* the recursive ("chainable") update rules of StepLR, MultiStepLR, ConstantLR, LinearLR,
-  ExponentialLR, CosineAnnealingLR, MultiplicativeLR, PolynomialLR, and which of them leave
-  the lr untouched on the initial step of a resumed scheduler;
-* LambdaLR, OneCycleLR (cos/linear annealing, momentum or beta1 cycling, three phases,
-  torch's errors and the error when stepping past ``total_steps``),
+* ``LRScheduler``: ``initial_lr`` set in each group (required when resuming, torch's
+  KeyError), ``base_lrs``, ``last_epoch``, the initial step at construction,
+  ``get_last_lr``, ``state_dict`` (all attributes but the optimizer, torch's order) /
+  ``load_state_dict``; torch's warnings for ``scheduler.step()`` before ``optimizer.step()``
+  (the optimizer's ``step`` is wrapped to notice), an overridden ``optimizer.step``,
+  ``step(epoch)`` (closed form where there is one) and ``get_lr()`` outside ``step``;
+* the recursive ("chainable") rules of StepLR, MultiStepLR, ConstantLR, LinearLR,
+  ExponentialLR, CosineAnnealingLR, MultiplicativeLR, PolynomialLR, including which leave
+  the lr alone on the initial step of a resumed scheduler; LambdaLR, OneCycleLR (cos/linear,
+  momentum or beta1 cycling, three phases, the error past ``total_steps``), CyclicLR,
   CosineAnnealingWarmRestarts, ReduceLROnPlateau, SequentialLR, ChainedScheduler.
 """
 from __future__ import annotations
@@ -24,7 +20,7 @@ import warnings
 import weakref
 from bisect import bisect_right
 from collections import Counter
-from functools import partial, wraps
+from functools import wraps
 from typing import Any, Dict, List, Optional
 
 from .._tensor import Tensor
@@ -549,10 +545,10 @@ class CyclicLR(LRScheduler):
             raise ValueError("mode is invalid and scale_fn is None")
         self.mode = mode
         self.gamma = gamma
-        self._scale_fn_ref = None
         self._scale_fn_custom = scale_fn
         self.scale_mode = scale_mode
-        self._init_scale_fn()
+        if scale_fn is None:
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
@@ -571,21 +567,14 @@ class CyclicLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
-    def _init_scale_fn(self) -> None:
-        if self._scale_fn_custom is not None:
-            return
-        if self.mode == "triangular":
-            self._scale_fn_ref = _triangular_scale_fn
-            self.scale_mode = "cycle"
-        elif self.mode == "triangular2":
-            self._scale_fn_ref = _triangular2_scale_fn
-            self.scale_mode = "cycle"
-        elif self.mode == "exp_range":
-            self._scale_fn_ref = partial(_exp_range_scale_fn, self.gamma)
-            self.scale_mode = "iterations"
-
     def scale_fn(self, x) -> float:
-        return self._scale_fn_custom(x) if self._scale_fn_custom is not None else self._scale_fn_ref(x)
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
 
     def get_lr(self) -> List[float]:
         _warn_get_lr_called_within_step(self)
@@ -604,12 +593,10 @@ class CyclicLR(LRScheduler):
         return lrs
 
     def state_dict(self) -> Dict[str, Any]:
+        """Attributes, with a custom ``scale_fn`` saved only when it is a callable object (its ``__dict__``)."""
         sd = super().state_dict()
-        sd.pop("_scale_fn_ref", None)
         fn = sd.pop("_scale_fn_custom")
-        sd["_scale_fn_custom"] = None
-        if fn is not None and not isinstance(fn, types.FunctionType):
-            sd["_scale_fn_custom"] = fn.__dict__.copy()
+        sd["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) else fn.__dict__.copy()
         return sd
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
@@ -618,19 +605,21 @@ class CyclicLR(LRScheduler):
         super().load_state_dict(state_dict)
         if fn is not None:
             self._scale_fn_custom.__dict__.update(fn)
-        self._init_scale_fn()
 
 
-def _triangular_scale_fn(x: float) -> float:
-    return 1.0
-
-
-def _triangular2_scale_fn(x: float) -> float:
-    return 1 / (2.0 ** (x - 1))
-
-
-def _exp_range_scale_fn(gamma: float, x: float) -> float:
-    return gamma ** x
+def _check_schedulers(name: str, schedulers, optimizer) -> None:
+    """SequentialLR/ChainedScheduler's checks on the schedulers they combine."""
+    for idx, s in enumerate(schedulers):
+        if not hasattr(s, "optimizer"):
+            raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                             "kwargs to be specified when calling `step`, but got one at index "
+                             f"{idx} in the given schedulers sequence.")
+        if optimizer != s.optimizer:
+            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
+                             f"{s.__class__.__name__} at index {idx} has {s.optimizer}, which is different "
+                             f"from {optimizer.__class__.__name__}.")
 
 
 class SequentialLR(LRScheduler):
@@ -640,17 +629,7 @@ class SequentialLR(LRScheduler):
         name = self.__class__.__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
-        for idx, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at index "
-                                 f"{idx} in the given schedulers sequence.")
-            if optimizer != s.optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                                 f"{s.__class__.__name__} at index {idx} has {s.optimizer}, which is different "
-                                 f"from {optimizer.__class__.__name__}.")
+        _check_schedulers(name, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
                              f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
@@ -700,17 +679,7 @@ class ChainedScheduler(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler to be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for idx, s in enumerate(schedulers):
-            if not hasattr(s, "optimizer"):
-                raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at index "
-                                 f"{idx} in the given schedulers sequence.")
-            if optimizer != s.optimizer:
-                raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but got scheduler "
-                                 f"{s.__class__.__name__} at index {idx} has {s.optimizer}, which is different "
-                                 f"from {optimizer.__class__.__name__}.")
+        _check_schedulers(name, schedulers, optimizer)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
@@ -801,13 +770,10 @@ class ReduceLROnPlateau(LRScheduler):
         return self.cooldown_counter > 0
 
     def is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min" and self.threshold_mode == "abs":
-            return a < best - self.threshold
-        if self.mode == "max" and self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return a < (best * (1.0 - self.threshold) if rel else best - self.threshold)
+        return a > (best * (self.threshold + 1.0) if rel else best + self.threshold)
 
     def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
         if mode not in {"min", "max"}:

@@ -49,56 +49,58 @@ _GRAD = GM.GRAD
 _TMP_CACHE_MAX = 64 << 20   # scratch arrays above this many bytes are not kept between steps
 
 
-_BLAS_MIN = 1 << 16          # below this many elements two ufunc calls are cheaper than a ctypes call
-_BLAS: list = []             # [ {dtype: (axpy, axpby)} ] once looked up
+_BLAS_MIN = 1 << 16   # below this many elements two ufunc calls beat a ctypes call
+_BLAS: list = []      # [{dtype: axpby}], filled on first use
+_ILP = (("scipy_cblas_", "64_", ctypes.c_int64), ("cblas_", "64_", ctypes.c_int64),
+        ("scipy_cblas_", "", ctypes.c_int), ("cblas_", "", ctypes.c_int))
 
 
 def _find_blas() -> dict:
-    """``{dtype: (axpy, axpby)}`` from the OpenBLAS that NumPy bundles, or ``{}``."""
+    """``{dtype: axpby}`` from the OpenBLAS that NumPy bundles (checked on small arrays), or ``{}``.
+
+    Only ``axpby`` (``y = a*x + b*y``) is used, for ``axpy`` too (``b = 1``): OpenBLAS runs it
+    on the calling thread, whereas its ``axpy`` starts its own threads for long vectors
+    (slow when the cores are busy, e.g. with torch's OpenMP threads in the process); big
+    arrays are split over numtorch's threads by ``_par`` instead."""
     if os.environ.get("NUMTORCH_OPTIM_BLAS", "1") == "0":
         return {}
     root = os.path.dirname(np.__file__)
     paths = []
     for sub in ("../numpy.libs", ".dylibs", "_core", "core", ".libs"):
         paths += sorted(glob.glob(os.path.join(root, sub, "*openblas*")))
-    variants = (("scipy_cblas_", "64_", ctypes.c_int64), ("cblas_", "64_", ctypes.c_int64),
-                ("scipy_cblas_", "", ctypes.c_int), ("cblas_", "", ctypes.c_int))
     for path in paths:
         try:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for pre, suf, it in variants:
+        for pre, suf, it in _ILP:
+            found = {}
             try:
-                found = {}
                 for c, dt, ct in (("s", np.float32, ctypes.c_float), ("d", np.float64, ctypes.c_double)):
-                    axpy = getattr(lib, f"{pre}{c}axpy{suf}")
-                    axpby = getattr(lib, f"{pre}{c}axpby{suf}")
-                    vp = ctypes.c_void_p
-                    axpy.argtypes = [it, ct, vp, it, vp, it]
-                    axpby.argtypes = [it, ct, vp, it, ct, vp, it]
-                    axpy.restype = axpby.restype = None
-                    found[np.dtype(dt)] = (axpy, axpby)
+                    f = getattr(lib, f"{pre}{c}axpby{suf}")
+                    f.argtypes = [it, ct, ctypes.c_void_p, it, ct, ctypes.c_void_p, it]
+                    f.restype = None
+                    found[np.dtype(dt)] = f
             except AttributeError:
                 continue
-            if all(_blas_selftest(dt, fs) for dt, fs in found.items()):
+            if all(_blas_selftest(dt, f) for dt, f in found.items()):
                 return found
     return {}
 
 
-def _blas_selftest(dt, fs) -> bool:
+def _blas_selftest(dt, f) -> bool:
     x = np.arange(1, 8, dtype=dt)
     y = np.full(7, 2.0, dtype=dt)
-    fs[0](7, 2.0, x.ctypes.data, 1, y.ctypes.data, 1)
+    f(7, 2.0, x.ctypes.data, 1, 1.0, y.ctypes.data, 1)
     ok = np.array_equal(y, 2 + 2 * x)
-    fs[1](7, 3.0, x.ctypes.data, 1, 0.5, y.ctypes.data, 1)
+    f(7, 3.0, x.ctypes.data, 1, 0.5, y.ctypes.data, 1)
     return ok and np.array_equal(y, 3 * x + 0.5 * (2 + 2 * x))
 
 
 def _blas(x: np.ndarray, y: np.ndarray):
-    """The (axpy, axpby) pair usable for ``x`` and ``y``, or None."""
-    if y.size < _BLAS_MIN or x.dtype != y.dtype or x.shape != y.shape or not (
-            x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
+    """The BLAS axpby usable for ``x`` and ``y``, or None."""
+    if y.size < _BLAS_MIN or type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype != y.dtype \
+            or x.shape != y.shape or not (x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
         return None
     if not _BLAS:
         _BLAS.append(_find_blas())
@@ -162,8 +164,21 @@ def _to_numtorch(v):
     return Tensor._make(np.array(v.detach().cpu().numpy(), copy=True), False, None)
 
 
+class updating:
+    """Context for the in-place update of a step (after the closure): NumPy's floating-point
+    warnings off, as torch's kernels make inf/nan silently."""
+
+    __slots__ = ("err",)
+
+    def __enter__(self) -> None:
+        self.err = np.seterr(all="ignore")
+
+    def __exit__(self, *exc) -> None:
+        np.seterr(**self.err)
+
+
 def _hooked(func: Callable) -> Callable:
-    """Wrap a subclass's ``step``: run step hooks around it, the update under no_grad."""
+    """Wrap a subclass's ``step``: run step hooks around it, under no_grad (as torch does)."""
 
     @functools.wraps(func)
     def step(*args, **kwargs):
@@ -181,8 +196,7 @@ def _hooked(func: Callable) -> Callable:
         prev = _GRAD[0]
         _GRAD[0] = False
         try:
-            with np.errstate(all="ignore"):
-                out = func(*args, **kwargs)
+            out = func(*args, **kwargs)
         finally:
             _GRAD[0] = prev
         post = self._optimizer_step_post_hooks
@@ -359,9 +373,9 @@ class Optimizer:
 
     def _axpy(self, a: float, x: np.ndarray, y: np.ndarray) -> None:
         """``y += a * x`` in place (``y`` must not alias ``x``)."""
-        fs = _blas(x, y)
-        if fs is not None:
-            fs[0](y.size, a, x.ctypes.data, 1, y.ctypes.data, 1)
+        f = _blas(x, y)
+        if f is not None:
+            P._run(lambda x, out: f(out.size, a, x.ctypes.data, 1, 1.0, out.ctypes.data, 1), (x,), y, y.shape[0])
         elif a == 1.0:
             P.add(y, x, out=y)
         elif a == -1.0:
@@ -373,9 +387,9 @@ class Optimizer:
 
     def _axpby(self, a: float, x: np.ndarray, b: float, y: np.ndarray) -> None:
         """``y = a * x + b * y`` in place (``y`` must not alias ``x``)."""
-        fs = _blas(x, y)
-        if fs is not None:
-            fs[1](y.size, a, x.ctypes.data, 1, b, y.ctypes.data, 1)
+        f = _blas(x, y)
+        if f is not None:
+            P._run(lambda x, out: f(out.size, a, x.ctypes.data, 1, b, out.ctypes.data, 1), (x,), y, y.shape[0])
         else:
             P.mul(y, b, out=y)
             self._axpy(a, x, y)

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._ops import _par as P
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor
+from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
 
 __all__ = ["RMSprop"]
 
@@ -60,65 +60,66 @@ class RMSprop(Optimizer):
     def step(self, closure: Optional[Callable] = None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure(closure)
-        axpy, axpby = self._axpy, self._axpby
-        state = self.state
-        for group in self.param_groups:
-            lr = _f(group["lr"])
-            alpha = _f(group["alpha"])
-            eps = _f(group["eps"])
-            wd = _f(group["weight_decay"])
-            mom = _f(group["momentum"])
-            centered = group["centered"]
-            sign = -1.0 if group["maximize"] else 1.0
-            w = 1.0 - alpha
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                pd = p._data
-                st = state[p]
-                if len(st) == 0:
-                    st["step"] = _step_tensor(0.0)
-                    st["square_avg"] = _zeros(pd)
-                    if mom > 0:
-                        st["momentum_buffer"] = _zeros(pd)
+        with updating():
+            axpy, axpby = self._axpy, self._axpby
+            state = self.state
+            for group in self.param_groups:
+                lr = _f(group["lr"])
+                alpha = _f(group["alpha"])
+                eps = _f(group["eps"])
+                wd = _f(group["weight_decay"])
+                mom = _f(group["momentum"])
+                centered = group["centered"]
+                sign = -1.0 if group["maximize"] else 1.0
+                w = 1.0 - alpha
+                for p in group["params"]:
+                    g = p._grad
+                    if g is None:
+                        continue
+                    pd = p._data
+                    st = state[p]
+                    if len(st) == 0:
+                        st["step"] = _step_tensor(0.0)
+                        st["square_avg"] = _zeros(pd)
+                        if mom > 0:
+                            st["momentum_buffer"] = _zeros(pd)
+                        if centered:
+                            st["grad_avg"] = _zeros(pd)
+                    step_t = st["step"]
+                    step_t._data += 1
+                    step_t._vc[0] += 1
+                    gd = g._data
+                    s = sign                       # the gradient used is s * gd
+                    t1 = self._tmp(pd, 1)
+                    if wd:
+                        t0 = self._tmp(pd, 0)
+                        P.mul(pd, wd, out=t0)
+                        axpy(s, gd, t0)            # t0 = s * g + weight_decay * p
+                        gd, s = t0, 1.0
+                    sq_t = st["square_avg"]
+                    sq = sq_t._data
+                    P.mul(gd, gd, out=t1)
+                    axpby(w, t1, alpha, sq)        # square_avg.mul_(alpha).addcmul_(grad, grad, 1 - alpha)
+                    sq_t._vc[0] += 1
                     if centered:
-                        st["grad_avg"] = _zeros(pd)
-                step_t = st["step"]
-                step_t._data += 1
-                step_t._vc[0] += 1
-                gd = g._data
-                s = sign                       # the gradient used is s * gd
-                t1 = self._tmp(pd, 1)
-                if wd:
-                    t0 = self._tmp(pd, 0)
-                    P.mul(pd, wd, out=t0)
-                    axpy(s, gd, t0)            # t0 = s * g + weight_decay * p
-                    gd, s = t0, 1.0
-                sq_t = st["square_avg"]
-                sq = sq_t._data
-                P.mul(gd, gd, out=t1)
-                axpby(w, t1, alpha, sq)        # square_avg.mul_(alpha).addcmul_(grad, grad, 1 - alpha)
-                sq_t._vc[0] += 1
-                if centered:
-                    ga_t = st["grad_avg"]
-                    ga = ga_t._data
-                    axpby(w * s, gd, alpha, ga)    # grad_avg.lerp_(grad, 1 - alpha)
-                    ga_t._vc[0] += 1
-                    P.mul(ga, ga, out=t1)
-                    P.sub(sq, t1, out=t1)
-                    P.unary(np.sqrt, t1, out=t1)
-                else:
-                    P.unary(np.sqrt, sq, out=t1)
-                P.add(t1, eps, out=t1)
-                P.div(gd, t1, out=t1)          # grad / avg (times s)
-                if mom > 0:
-                    buf_t = st["momentum_buffer"]
-                    bd = buf_t._data
-                    axpby(s, t1, mom, bd)      # buf.mul_(momentum).addcdiv_(grad, avg)
-                    buf_t._vc[0] += 1
-                    axpy(-lr, bd, pd)
-                else:
-                    axpy(-lr * s, t1, pd)      # param.addcdiv_(grad, avg, value=-lr)
-                p._vc[0] += 1
+                        ga_t = st["grad_avg"]
+                        ga = ga_t._data
+                        axpby(w * s, gd, alpha, ga)    # grad_avg.lerp_(grad, 1 - alpha)
+                        ga_t._vc[0] += 1
+                        P.mul(ga, ga, out=t1)
+                        P.sub(sq, t1, out=t1)
+                        P.unary(np.sqrt, t1, out=t1)
+                    else:
+                        P.unary(np.sqrt, sq, out=t1)
+                    P.add(t1, eps, out=t1)
+                    P.div(gd, t1, out=t1)          # grad / avg (times s)
+                    if mom > 0:
+                        buf_t = st["momentum_buffer"]
+                        bd = buf_t._data
+                        axpby(s, t1, mom, bd)      # buf.mul_(momentum).addcdiv_(grad, avg)
+                        buf_t._vc[0] += 1
+                        axpy(-lr, bd, pd)
+                    else:
+                        axpy(-lr * s, t1, pd)      # param.addcdiv_(grad, avg, value=-lr)
+                    p._vc[0] += 1
         return loss

@@ -11,7 +11,9 @@ Per parameter with a gradient ``g`` (``-g`` when maximizing)::
 The momentum buffer is stored as ``state[p]['momentum_buffer']`` only when momentum != 0,
 as torch does.  Defaults, validation errors and the group keys are torch's
 (``lr=1e-3``; "Nesterov momentum requires a momentum and zero dampening").
-All arithmetic happens in place on the NumPy arrays (threaded for large ones).
+All arithmetic happens in place on the NumPy arrays: ``y += a*x`` and ``y = a*x + b*y`` are
+single BLAS passes for large arrays (``Optimizer._axpy``/``_axpby``), so the momentum update
+reads and writes each array about twice; results equal torch's up to float rounding.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from .._ops import _par as P
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f
+from .optimizer import Optimizer, _check_unsupported, _f, updating
 
 __all__ = ["SGD"]
 
@@ -52,47 +54,48 @@ class SGD(Optimizer):
     def step(self, closure: Optional[Callable] = None):
         """Perform a single optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._closure(closure)
-        state = self.state
-        axpy, axpby = self._axpy, self._axpby
-        for group in self.param_groups:
-            lr = _f(group["lr"])
-            mom = _f(group["momentum"])
-            damp = _f(group["dampening"])
-            wd = _f(group["weight_decay"])
-            nesterov = group["nesterov"]
-            sign = -1.0 if group["maximize"] else 1.0
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                pd = p._data
-                gd = g._data
-                s = sign                     # the gradient used is s * gd
-                if wd:
-                    t0 = self._tmp(pd, 0)
-                    P.mul(pd, wd, out=t0)
-                    axpy(s, gd, t0)          # t0 = s * g + weight_decay * p
-                    gd, s = t0, 1.0
-                if mom:
-                    st = state[p]
-                    buf = st.get("momentum_buffer")
-                    if buf is None:
-                        bd = np.empty_like(pd)
-                        if s > 0:
-                            np.copyto(bd, gd)
+        with updating():
+            state = self.state
+            axpy, axpby = self._axpy, self._axpby
+            for group in self.param_groups:
+                lr = _f(group["lr"])
+                mom = _f(group["momentum"])
+                damp = _f(group["dampening"])
+                wd = _f(group["weight_decay"])
+                nesterov = group["nesterov"]
+                sign = -1.0 if group["maximize"] else 1.0
+                for p in group["params"]:
+                    g = p._grad
+                    if g is None:
+                        continue
+                    pd = p._data
+                    gd = g._data
+                    s = sign                     # the gradient used is s * gd
+                    if wd:
+                        t0 = self._tmp(pd, 0)
+                        P.mul(pd, wd, out=t0)
+                        axpy(s, gd, t0)          # t0 = s * g + weight_decay * p
+                        gd, s = t0, 1.0
+                    if mom:
+                        st = state[p]
+                        buf = st.get("momentum_buffer")
+                        if buf is None:
+                            bd = np.empty_like(pd)
+                            if s > 0:
+                                np.copyto(bd, gd)
+                            else:
+                                np.negative(gd, out=bd)
+                            st["momentum_buffer"] = Tensor._make(bd, False, None)
                         else:
-                            np.negative(gd, out=bd)
-                        st["momentum_buffer"] = Tensor._make(bd, False, None)
+                            bd = buf._data
+                            axpby(s * (1.0 - damp), gd, mom, bd)
+                            buf._vc[0] += 1
+                        if nesterov:             # p -= lr * (g + momentum * buf)
+                            axpy(-lr * s, gd, pd)
+                            axpy(-lr * mom, bd, pd)
+                        else:
+                            axpy(-lr, bd, pd)
                     else:
-                        bd = buf._data
-                        axpby(s * (1.0 - damp), gd, mom, bd)
-                        buf._vc[0] += 1
-                    if nesterov:             # p -= lr * (g + momentum * buf)
                         axpy(-lr * s, gd, pd)
-                        axpy(-lr * mom, bd, pd)
-                    else:
-                        axpy(-lr, bd, pd)
-                else:
-                    axpy(-lr * s, gd, pd)
-                p._vc[0] += 1
+                    p._vc[0] += 1
         return loss
