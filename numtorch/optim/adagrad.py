@@ -20,7 +20,7 @@ import numpy as np
 
 from .._ops import _par as P
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
+from .optimizer import Optimizer, _bump_step, _check_nonneg, _check_unsupported, _f, _step_tensor, updating
 
 __all__ = ["Adagrad"]
 
@@ -34,16 +34,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Optional[bool] = None, *,
                  maximize: bool = False, differentiable: bool = False, fused: Optional[bool] = None) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonneg(("learning rate", lr), ("lr_decay value", lr_decay), ("weight_decay value", weight_decay),
+                      ("initial_accumulator_value value", initial_accumulator_value), ("epsilon value", eps))
         _check_unsupported("Adagrad", foreach, fused, False, differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
@@ -81,18 +73,10 @@ class Adagrad(Optimizer):
                     st = state[p]
                     if "sum" not in st:
                         st = self._init_state(p, group)
-                    step_t = st["step"]
-                    step_t._data += 1
-                    step_t._vc[0] += 1
-                    step = float(step_t._data)
-                    gd = g._data
-                    s = sign                       # the gradient used is s * gd
+                    step = _bump_step(st)
+                    # the gradient used is s * gd (with weight_decay * p added)
+                    gd, s = self._decayed_grad(pd, g._data, sign, wd)
                     t1 = self._tmp(pd, 1)
-                    if wd:
-                        t0 = self._tmp(pd, 0)
-                        P.mul(pd, wd, out=t0)
-                        self._axpy(s, gd, t0)      # t0 = s * g + weight_decay * p
-                        gd, s = t0, 1.0
                     clr = lr / (1 + (step - 1) * lr_decay)
                     s_t = st["sum"]
                     sm = s_t._data

@@ -23,8 +23,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .._ops import _par as P
-from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
+from .optimizer import (Optimizer, _bump_step, _check_nonneg, _check_unsupported, _f, _step_tensor, _zeros_state,
+                        updating)
 
 __all__ = ["Adam"]
 
@@ -57,16 +57,12 @@ class Adam(Optimizer):
 
 
 def _validate_adam(lr, betas, eps, weight_decay) -> None:
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+    _check_nonneg(("learning rate", lr), ("epsilon value", eps))
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_nonneg(("weight_decay value", weight_decay))
 
 
 def _adam_group(opt: Optimizer, group: dict) -> None:
@@ -90,25 +86,18 @@ def _adam_group(opt: Optimizer, group: dict) -> None:
         st = state[p]
         if len(st) == 0:
             st["step"] = _step_tensor(0.0)
-            st["exp_avg"] = Tensor._make(np.zeros_like(pd), False, None)
-            st["exp_avg_sq"] = Tensor._make(np.zeros_like(pd), False, None)
+            st["exp_avg"] = _zeros_state(pd)
+            st["exp_avg_sq"] = _zeros_state(pd)
             if amsgrad:
-                st["max_exp_avg_sq"] = Tensor._make(np.zeros_like(pd), False, None)
-        step_t = st["step"]
-        step_t._data += 1
-        step_t._vc[0] += 1
-        step = float(step_t._data)
-        gd = g._data
-        s = sign                               # the gradient used is s * gd
+                st["max_exp_avg_sq"] = _zeros_state(pd)
+        step = _bump_step(st)
+        if wd and decoupled:
+            P.mul(pd, 1.0 - lr * wd, out=pd)
+            gd, s = g._data, sign
+        else:
+            # the gradient used is s * gd (with weight_decay * p added)
+            gd, s = opt._decayed_grad(pd, g._data, sign, wd)
         t1 = opt._tmp(pd, 1)
-        if wd:
-            if decoupled:
-                P.mul(pd, 1.0 - lr * wd, out=pd)
-            else:
-                t0 = opt._tmp(pd, 0)
-                P.mul(pd, wd, out=t0)
-                axpy(s, gd, t0)                # t0 = s * g + weight_decay * p
-                gd, s = t0, 1.0
         m_t, v_t = st["exp_avg"], st["exp_avg_sq"]
         m, v = m_t._data, v_t._data
         axpby(w * s, gd, b1, m)                # exp_avg.lerp_(grad, 1 - beta1)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .adam import Adam, _validate_adam
-from .optimizer import Optimizer, _check_unsupported
+from .adam import Adam
 
 __all__ = ["AdamW"]
 
@@ -21,9 +20,6 @@ class AdamW(Adam):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
                  amsgrad: bool = False, *, maximize: bool = False, foreach: Optional[bool] = None,
                  capturable: bool = False, differentiable: bool = False, fused: Optional[bool] = None) -> None:
-        _validate_adam(lr, betas, eps, weight_decay)
-        _check_unsupported("AdamW", foreach, fused, capturable, differentiable)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
-                        fused=fused, decoupled_weight_decay=True)
-        Optimizer.__init__(self, params, defaults)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

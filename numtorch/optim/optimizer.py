@@ -157,6 +157,27 @@ def _step_tensor(v: float = 0.0) -> Tensor:
     return Tensor._make(np.array(v, dtype=_scalar_dtype()), False, None)
 
 
+def _zeros_state(like: np.ndarray) -> Tensor:
+    """A zero-filled state tensor (no grad) shaped and typed like ``like``."""
+    return Tensor._make(np.zeros_like(like), False, None)
+
+
+def _bump_step(st: dict) -> float:
+    """Advance the ``step`` tensor of a parameter's state in place; return the new count."""
+    step_t = st["step"]
+    step_t._data += 1
+    step_t._vc[0] += 1
+    return float(step_t._data)
+
+
+def _check_nonneg(*checks) -> None:
+    """torch's hyper-parameter checks: for each ``(label, value)`` in order, ``ValueError("Invalid
+    {label}: {value}")`` unless ``0.0 <= value``."""
+    for label, value in checks:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {label}: {value}")
+
+
 def _to_numtorch(v):
     """A torch tensor (from a torch state dict) becomes a numtorch tensor; others pass."""
     if isinstance(v, Tensor) or not hasattr(v, "detach") or not type(v).__module__.startswith("torch"):
@@ -384,6 +405,16 @@ class Optimizer:
             t = self._tmp(y, 2)
             P.mul(x, a, out=t)
             P.add(y, t, out=y)
+
+    def _decayed_grad(self, pd: np.ndarray, gd: np.ndarray, s: float, wd: float):
+        """L2 weight decay: with ``wd`` nonzero, scratch array 0 gets ``s * gd + wd * pd`` and
+        ``(that array, 1.0)`` comes back; otherwise ``(gd, s)`` unchanged."""
+        if not wd:
+            return gd, s
+        t0 = self._tmp(pd, 0)
+        P.mul(pd, wd, out=t0)
+        self._axpy(s, gd, t0)
+        return t0, 1.0
 
     def _axpby(self, a: float, x: np.ndarray, b: float, y: np.ndarray) -> None:
         """``y = a * x + b * y`` in place (``y`` must not alias ``x``)."""

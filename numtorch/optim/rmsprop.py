@@ -21,14 +21,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from .._ops import _par as P
-from .._tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _f, _step_tensor, updating
+from .optimizer import (Optimizer, _bump_step, _check_nonneg, _check_unsupported, _f, _step_tensor, _zeros_state,
+                        updating)
 
 __all__ = ["RMSprop"]
-
-
-def _zeros(pd: np.ndarray) -> Tensor:
-    return Tensor._make(np.zeros_like(pd), False, None)
 
 
 class RMSprop(Optimizer):
@@ -41,16 +37,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
                  momentum: float = 0, centered: bool = False, capturable: bool = False,
                  foreach: Optional[bool] = None, maximize: bool = False, differentiable: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonneg(("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                      ("weight_decay value", weight_decay), ("alpha value", alpha))
         _check_unsupported("RMSprop", foreach, None, capturable, differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
@@ -80,22 +68,15 @@ class RMSprop(Optimizer):
                     st = state[p]
                     if len(st) == 0:
                         st["step"] = _step_tensor(0.0)
-                        st["square_avg"] = _zeros(pd)
+                        st["square_avg"] = _zeros_state(pd)
                         if mom > 0:
-                            st["momentum_buffer"] = _zeros(pd)
+                            st["momentum_buffer"] = _zeros_state(pd)
                         if centered:
-                            st["grad_avg"] = _zeros(pd)
-                    step_t = st["step"]
-                    step_t._data += 1
-                    step_t._vc[0] += 1
-                    gd = g._data
-                    s = sign                       # the gradient used is s * gd
+                            st["grad_avg"] = _zeros_state(pd)
+                    _bump_step(st)
+                    # the gradient used is s * gd (with weight_decay * p added)
+                    gd, s = self._decayed_grad(pd, g._data, sign, wd)
                     t1 = self._tmp(pd, 1)
-                    if wd:
-                        t0 = self._tmp(pd, 0)
-                        P.mul(pd, wd, out=t0)
-                        axpy(s, gd, t0)            # t0 = s * g + weight_decay * p
-                        gd, s = t0, 1.0
                     sq_t = st["square_avg"]
                     sq = sq_t._data
                     P.mul(gd, gd, out=t1)

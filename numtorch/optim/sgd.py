@@ -21,7 +21,6 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .._ops import _par as P
 from .._tensor import Tensor
 from .optimizer import Optimizer, _check_unsupported, _f, updating
 
@@ -69,13 +68,8 @@ class SGD(Optimizer):
                     if g is None:
                         continue
                     pd = p._data
-                    gd = g._data
-                    s = sign                     # the gradient used is s * gd
-                    if wd:
-                        t0 = self._tmp(pd, 0)
-                        P.mul(pd, wd, out=t0)
-                        axpy(s, gd, t0)          # t0 = s * g + weight_decay * p
-                        gd, s = t0, 1.0
+                    # the gradient used is s * gd (with weight_decay * p added)
+                    gd, s = self._decayed_grad(pd, g._data, sign, wd)
                     if mom:
                         st = state[p]
                         buf = st.get("momentum_buffer")

@@ -24,6 +24,20 @@ def _check_weight(weight: Tensor, num_embeddings: int, embedding_dim: int) -> No
         raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
 
 
+def _resolve_padding_idx(padding_idx: Optional[int], num_embeddings: int, label: str) -> Optional[int]:
+    """``padding_idx`` checked against ``num_embeddings`` (torch's AssertionError, naming it ``label``)
+    and made non-negative."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if not padding_idx < num_embeddings:
+                raise AssertionError(f"{label} must be within num_embeddings")
+        elif padding_idx < 0:
+            if not padding_idx >= -num_embeddings:
+                raise AssertionError(f"{label} must be within num_embeddings")
+            padding_idx = num_embeddings + padding_idx
+    return padding_idx
+
+
 class Embedding(Module):
     """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim``."""
 
@@ -38,14 +52,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                if not padding_idx < self.num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-            elif padding_idx < 0:
-                if not padding_idx >= -self.num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-                padding_idx = self.num_embeddings + padding_idx
+        padding_idx = _resolve_padding_idx(padding_idx, num_embeddings, "Padding_idx")
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type
@@ -115,14 +122,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if padding_idx > 0:
-                if not padding_idx < self.num_embeddings:
-                    raise AssertionError("padding_idx must be within num_embeddings")
-            elif padding_idx < 0:
-                if not padding_idx >= -self.num_embeddings:
-                    raise AssertionError("padding_idx must be within num_embeddings")
-                padding_idx = self.num_embeddings + padding_idx
+        padding_idx = _resolve_padding_idx(padding_idx, num_embeddings, "padding_idx")
         self.padding_idx = padding_idx
         if _weight is None:
             self.weight = Parameter(empty((num_embeddings, embedding_dim), **factory_kwargs))
