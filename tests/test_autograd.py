@@ -30,7 +30,6 @@ def test_grads_accumulate_across_backwards():
 
 def test_leaf_used_twice_and_diamond_graph():
     x, y = both((2, 3))
-    outs = []
     for lib, t in ((nt, x), (torch, y)):
         a = t.exp()
         b = a * t

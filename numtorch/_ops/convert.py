@@ -39,10 +39,10 @@ def to(self: Tensor, *args, dtype=None, device=None, non_blocking: bool = False,
             dtype = a
         elif isinstance(a, Tensor):
             dtype = a.dtype
+        elif isinstance(a, bool):
+            continue  # positional non_blocking / copy flags: nothing to overlap on the CPU
         elif isinstance(a, (str, _device, int)):
             device = a
-        elif isinstance(a, bool):
-            non_blocking = a
         else:
             raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
     check_device(device)
