@@ -461,3 +461,46 @@ def test_detach_shares_data_and_version():
     assert not d.requires_grad
     d.add_(1)
     assert x.tolist() == [2.0, 2.0, 2.0] and x._version == 1
+
+
+def test_grad_arrays_never_alias_other_holders():
+    """.grad may adopt a fresh gradient array, but never one someone else can still see."""
+    a = nt.ones(3, requires_grad=True)
+    b = nt.ones(3, requires_grad=True)
+    (a + b).backward(nt.ones(3))  # one array flows to both leaves
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    g = nt.ones(3)
+    c = nt.ones(3, requires_grad=True)
+    c.backward(g)  # the root gradient is the caller's tensor
+    assert not np.shares_memory(c.grad.numpy(), g.numpy())
+    kept = []
+    d = nt.ones(3, requires_grad=True)
+    d.register_hook(lambda t: kept.append(t * 3) or kept[-1])
+    (d * 2).backward(nt.ones(3))  # a hook's tensor stays the user's
+    assert not np.shares_memory(d.grad.numpy(), kept[0].numpy())
+    m = nt.ones(3, requires_grad=True)
+    y = m * 2
+    y.retain_grad()
+    (y * 1).backward(nt.ones(3))
+    assert not np.shares_memory(m.grad.numpy(), y.grad.numpy())
+    w = nt.ones(2, requires_grad=True)
+    e = w * 1
+    (e + e).backward(nt.ones(2))
+    w.grad.add_(1)  # in-place on .grad changes nothing else
+    assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_fresh_gradient_is_adopted_without_copy(monkeypatch):
+    from numtorch._ops import _par
+    w = nt.ones(4, 3, requires_grad=True)
+    (nt.ones(2, 3) @ w.t()).backward(nt.ones(2, 4))  # warm up the calibration
+    w.grad = None
+    copies = []
+    real = _par.unary
+    monkeypatch.setattr(nt.autograd.graph._par, "unary",
+                        lambda f, a, out=None: copies.append(f) or real(f, a, out))
+    p = nt.ones(5, requires_grad=True)
+    (p * 2).backward(nt.ones(5))
+    assert p.grad.tolist() == [2.0] * 5
+    if nt.autograd.graph._REFS["limit"] > 0:  # CPython: measured and trusted
+        assert np.positive not in copies

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import weakref
 from typing import Any, Callable, Optional
 
@@ -286,14 +287,62 @@ def _run_tensor_hooks(node, g, as_tensors):
     return g
 
 
+# Adopting a fresh gradient array as ``.grad`` (instead of copying it) is safe only when
+# nothing but the engine references it.  The reference count that means "only the engine" is
+# measured once, on a graph whose gradient is known to be fresh (``x * 2``) and one where it is
+# known to be shared (``a + b`` hands one array to both leaves); if the two cannot be told
+# apart (another interpreter, another CPython), arrays are always copied.
+_REFS = {"limit": None, "probe": None}
+
+
+def _unshared(g: np.ndarray) -> bool:
+    """True when ``g`` owns its memory and no one outside the engine references it."""
+    if g.base is not None or not g.flags.writeable or not hasattr(sys, "getrefcount"):
+        return False
+    n = sys.getrefcount(g)
+    probe = _REFS["probe"]
+    if probe is not None:
+        probe.append(n)
+        return False
+    limit = _REFS["limit"]
+    if limit is None:
+        limit = _calibrate()
+    return n <= limit
+
+
+def _calibrate() -> int:
+    _REFS["limit"] = -1  # no adoption while measuring (and if measuring fails)
+    prev = GRAD[0]
+    GRAD[0] = True  # calibration may run inside another backward, where recording is off
+    try:
+        _REFS["probe"] = fresh = []
+        x = Tensor._make(np.ones(3), True, None)
+        y = x * 2.0
+        y.backward(Tensor._make(np.ones(3), False, None))
+        _REFS["probe"] = shared = []
+        a = Tensor._make(np.ones(3), True, None)
+        b = Tensor._make(np.ones(3), True, None)
+        (a + b).backward(Tensor._make(np.ones(3), False, None))
+    except Exception:  # noqa: BLE001 - measurement only; fall back to copying
+        fresh, shared = [], []
+    finally:
+        _REFS["probe"] = None
+        GRAD[0] = prev
+    if len(fresh) == 1 and len(shared) == 2 and fresh[0] < min(shared):
+        _REFS["limit"] = fresh[0]
+    return _REFS["limit"]
+
+
 def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
     t = node.variable
     hooks = t._hooks
+    replaced = False
     if hooks:
         for fn in list(hooks.values()):
             r = fn(_wrap(g))
             if r is not None:
                 g = _unwrap(r, as_tensors)
+                replaced = True  # a hook's tensor may be held by the user: never adopt it
     cur = t._grad
     if as_tensors:
         if g.dtype is not t.dtype:
@@ -303,8 +352,11 @@ def _accumulate(node: AccumulateGrad, g, as_tensors: bool, create_graph: bool):
         if g.dtype != t._data.dtype:
             g = g.astype(t._data.dtype)
         if cur is None:
-            # copy: the same array may be handed to several leaves (add's backward)
-            t._grad = Tensor._make(_par.unary(np.positive, g) if g.dtype.kind == "f" else g.copy(), False, None)
+            # the same array may be handed to several leaves (add's backward): copy it unless
+            # nothing but this engine can see it (a fresh base array, as a matmul gradient is)
+            if replaced or not _unshared(g):
+                g = _par.unary(np.positive, g) if g.dtype.kind == "f" else g.copy()
+            t._grad = Tensor._make(g, False, None)
         elif cur._rg:
             t._grad = cur + Tensor._make(g, False, None)
         else:
@@ -469,6 +521,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool,
                     if d == 0 and (needed is None or nxt in needed):
                         push(heap, (-nxt._seq, nxt))
                 k += 1
+            gi = b = grads_in = g = None  # hold no gradient array between nodes (see _unshared)
     finally:
         GRAD[0] = prev_mode
         for node in touched:
