@@ -377,3 +377,8 @@ def test_xlogy_zero_cases_and_where_broadcast_error():
     for L in (nt, torch):
         with pytest.raises(RuntimeError, match="must match the size of tensor b"):
             L.where(L.ones(3) > 0, L.ones(2, 1), L.ones(4))
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfinv", "sigmoid", "tanh", "exp"])
+def test_unary_zero_dim(name):
+    check_op(getattr(nt, name), getattr(torch, name), np.array(0.3, np.float32))

@@ -49,20 +49,20 @@ _TAYLOR = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(7))
 
 def erfc(x: np.ndarray) -> np.ndarray:
     """erfc for a float array (float16 computes in float32)."""
-    dt = x.dtype
-    xf = x.astype(np.float32) if dt == np.float16 else x
+    dt, shape = x.dtype, np.shape(x)
+    xf = np.asarray(x, np.float32 if dt == np.float16 else dt).reshape(-1)  # 0-d: ufuncs give scalars
     z = np.abs(xf)
     r = erfc_pos(z, np.empty_like(z))
     neg = xf < 0
     if neg.any():
         r = np.where(neg, 2.0 - r, r)
-    return r.astype(dt, copy=False)
+    return r.astype(dt, copy=False).reshape(shape)
 
 
 def erf(x: np.ndarray) -> np.ndarray:
     """erf for a float array: Taylor series for |x| < 0.1, ``sign(x) (1 - erfc|x|)`` beyond."""
-    dt = x.dtype
-    xf = x.astype(np.float32) if dt == np.float16 else x
+    dt, shape = x.dtype, np.shape(x)
+    xf = np.asarray(x, np.float32 if dt == np.float16 else dt).reshape(-1)  # 0-d: ufuncs give scalars
     z = np.abs(xf)
     with np.errstate(over="ignore", invalid="ignore"):
         r = 1.0 - erfc_pos(z, np.empty_like(z))
@@ -74,4 +74,4 @@ def erf(x: np.ndarray) -> np.ndarray:
             s = s * x2 + c
         r = np.where(small, np.abs(xf * s) * (2.0 / math.sqrt(math.pi)), r)
     r = np.copysign(r, xf)
-    return r.astype(dt, copy=False)
+    return r.astype(dt, copy=False).reshape(shape)
