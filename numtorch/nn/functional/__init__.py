@@ -3,3 +3,5 @@ from .activation import *
 from .dropout import *
 from .linear import *
 from .loss import *
+from .normalization import *
+from .padding import *

@@ -10,3 +10,8 @@ from .distance import *
 from .channelshuffle import *
 from .loss import *
 from .lazy import *
+from .normalization import *
+from .batchnorm import *
+from .instancenorm import *
+from .padding import *
+from .pixelshuffle import *
