@@ -5,3 +5,4 @@ from .linear import *
 from .loss import *
 from .normalization import *
 from .padding import *
+from .batchnorm import *

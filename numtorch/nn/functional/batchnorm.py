@@ -1,0 +1,172 @@
+"""torch.nn.functional batch_norm and instance_norm.
+
+``batch_norm`` is one node (``NativeBatchNormBackward0``) vectorised per channel over the
+(N, *spatial) axes, with a hand-written backward for input, weight and bias.  In training
+mode the batch statistics normalise the input and the running statistics (when given) are
+updated in place: ``running = (1 - momentum) * running + momentum * stat`` with the unbiased
+variance for ``running_var``.  In eval mode the running statistics normalise the input.
+Double backward through the node is not supported.  ``instance_norm`` reshapes the input to
+``(1, N*C, *spatial)`` and reuses ``batch_norm``, as torch does.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._ops._helpers import edges, make
+from ..._tensor import Tensor
+from ...autograd.grad_mode import GRAD, no_grad
+from ...autograd.graph import node_class
+
+__all__ = ["batch_norm", "instance_norm"]
+
+
+def _bn_bw(ctx, saved, g):
+    xh, rstd, wb, axes, bshape, training, need_x, need_w, need_b, has_w, has_b = ctx
+    if type(g) is not np.ndarray:
+        raise NotImplementedError("double backward through batch_norm is not supported")
+    gx = gw = gb = None
+    if need_w:
+        gw = (g * xh).sum(axis=axes).astype(g.dtype, copy=False)
+    if need_b or (need_x and training):
+        sg = g.sum(axis=axes)
+        if need_b:
+            gb = sg.astype(g.dtype, copy=False)
+    if need_x:
+        scale = rstd if wb is None else rstd * wb
+        scale = scale.reshape(bshape)
+        if training:
+            n = g.size // g.shape[1] if g.shape[1] else 1
+            mg = (sg / n).reshape(bshape)
+            mgx = ((g * xh).sum(axis=axes) / n).reshape(bshape)
+            gx = scale * (g - mg - xh * mgx)
+        else:
+            gx = g * scale
+        gx = gx.astype(g.dtype, copy=False)
+    out = (gx,)
+    if has_w:
+        out += (gw,)
+    if has_b:
+        out += (gb,)
+    return out
+
+
+_BNNode = node_class("NativeBatchNormBackward0", _bn_bw)
+
+
+def _check(t, name, pos):
+    if t is not None and not isinstance(t, Tensor):
+        raise TypeError(f"batch_norm(): argument '{name}' (position {pos}) must be Tensor, not {type(t).__name__}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """F.batch_norm: normalise each channel (dim 1) over the batch and spatial dims."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    for t, nm, p in ((running_mean, "running_mean", 2), (running_var, "running_var", 3), (weight, "weight", 4),
+                     (bias, "bias", 5)):
+        _check(t, nm, p)
+    d = input._data
+    shape = d.shape
+    if training:
+        size_prods = shape[0] if shape else 1
+        for s in shape[2:]:
+            size_prods *= s
+        if size_prods == 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"torch.Size([{', '.join(map(str, shape))}])")
+    if d.ndim < 2:
+        raise RuntimeError(f"running_mean should contain {shape[0] if shape else 1} elements not "
+                           f"{running_mean.numel() if running_mean is not None else 0}")
+    C = shape[1]
+    for t, nm in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
+        if t is not None and t.numel() != C:
+            raise RuntimeError(f"{nm} should contain {C} elements not {t.numel()}")
+    if d.dtype.kind != "f":
+        leg = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool"}.get(d.dtype.name, d.dtype.name)
+        raise NotImplementedError(f'"batch_norm" not implemented for \'{leg}\'')
+    axes = (0,) + tuple(range(2, d.ndim))
+    bshape = (1, C) + (1,) * (d.ndim - 2)
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        if not training:
+            raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined "
+                               "in evaluation mode")
+        n = d.size // C if C else 0
+        mean = d.mean(axis=axes, dtype=np.float64)
+        xc = d - mean.reshape(bshape).astype(d.dtype)
+        var = (xc.astype(np.float64) ** 2).mean(axis=axes)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(d.dtype)
+        xh = xc * rstd.reshape(bshape)
+        if running_mean is not None or running_var is not None:
+            m = momentum
+            with no_grad():
+                if running_mean is not None:
+                    rm = running_mean._data
+                    rm[...] = ((1 - m) * rm + m * mean).astype(rm.dtype)
+                    running_mean._vc[0] += 1
+                if running_var is not None:
+                    rv = running_var._data
+                    unb = var * n / (n - 1) if n > 1 else var * np.inf
+                    rv[...] = ((1 - m) * rv + m * unb).astype(rv.dtype)
+                    running_var._vc[0] += 1
+    else:
+        rm = running_mean._data.astype(d.dtype, copy=False)
+        rv = running_var._data.astype(d.dtype, copy=False)
+        rstd = (1.0 / np.sqrt(rv + eps)).astype(d.dtype)
+        xh = (d - rm.reshape(bshape)) * rstd.reshape(bshape)
+    wb = weight._data.reshape(bshape) if weight is not None else None
+    y = xh if wb is None else xh * wb
+    if bias is not None:
+        y = y + bias._data.reshape(bshape)
+    y = np.ascontiguousarray(y.astype(d.dtype, copy=False))
+    ts = (input, weight, bias)
+    if GRAD[0] and any(t is not None and t._rg for t in ts):
+        ctx = (xh, rstd, weight._data if weight is not None else None, axes, bshape, use_batch, input._rg,
+               weight is not None and weight._rg, bias is not None and bias._rg, weight is not None,
+               bias is not None)
+        es = edges(input, *(t for t in (weight, bias) if t is not None))
+        return make(y, True, _BNNode(es, ctx))
+    return make(y, False, None)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """F.instance_norm: normalise each (sample, channel) over its spatial dims."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"instance_norm(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    shape = tuple(input.shape)
+    if use_input_stats:
+        sp = 1
+        for s in shape[2:]:
+            sp *= s
+        if sp == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                             f"torch.Size([{', '.join(map(str, shape))}])")
+    N, C = shape[0], shape[1]
+    x = input.reshape(1, N * C, *shape[2:])
+    w = weight.repeat(N) if weight is not None else None
+    b = bias.repeat(N) if bias is not None else None
+    if use_input_stats:
+        out = batch_norm(x, None, None, w, b, True, momentum, eps)
+        if running_mean is not None or running_var is not None:
+            d = input._data
+            axes = tuple(range(2, d.ndim))
+            n = int(np.prod(shape[2:]))
+            mean = d.mean(axis=axes, dtype=np.float64)
+            var = d.var(axis=axes, dtype=np.float64) * n / (n - 1)
+            with no_grad():
+                if running_mean is not None:
+                    rm = running_mean._data
+                    rm[...] = ((1 - momentum) * rm + momentum * mean.mean(axis=0)).astype(rm.dtype)
+                    running_mean._vc[0] += 1
+                if running_var is not None:
+                    rv = running_var._data
+                    rv[...] = ((1 - momentum) * rv + momentum * var.mean(axis=0)).astype(rv.dtype)
+                    running_var._vc[0] += 1
+    else:
+        rm = running_mean.repeat(N) if running_mean is not None else None
+        rv = running_var.repeat(N) if running_var is not None else None
+        out = batch_norm(x, rm, rv, w, b, False, momentum, eps)
+    return out.reshape(shape)
