@@ -169,8 +169,8 @@ class Hardswish(_InplaceActivation):
         return F.hardswish(input, self.inplace)
 
 
-class ELU(Module):
-    """x if x > 0 else alpha * (exp(x) - 1)."""
+class _AlphaActivation(Module):
+    """Shared ``(alpha=1.0, inplace=False)`` constructor and repr of ELU and CELU."""
 
     __constants__ = ["alpha", "inplace"]
 
@@ -178,29 +178,23 @@ class ELU(Module):
         super().__init__()
         self.alpha = alpha
         self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
+
+
+class ELU(_AlphaActivation):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
-
-class CELU(Module):
+class CELU(_AlphaActivation):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_suffix(self.inplace)}"
 
 
 class SELU(_InplaceActivation):
