@@ -6,3 +6,6 @@ from .loss import *
 from .normalization import *
 from .padding import *
 from .batchnorm import *
+from .conv import *
+from .pooling import *
+from .upsampling import *

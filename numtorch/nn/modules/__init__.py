@@ -15,3 +15,11 @@ from .batchnorm import *
 from .instancenorm import *
 from .padding import *
 from .pixelshuffle import *
+from .conv import *
+from .fold import *
+from .pooling import *
+from .upsampling import *
+
+# the helper module stays importable as nn.modules.utils, but must not shadow the nn.utils package
+# when nn/__init__ star-imports this package
+del utils  # noqa: F821

@@ -8,17 +8,11 @@ from typing import Sequence, Union
 from ..._tensor import Tensor
 from .. import functional as F
 from .module import Module
+from .utils import _ntuple
 
 __all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
            "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
-
-
-def _ntuple(x, n: int) -> tuple:
-    """torch's _ntuple: an iterable is kept as a tuple, a scalar is repeated ``n`` times."""
-    if isinstance(x, (list, tuple)) or (hasattr(x, "__iter__") and not isinstance(x, str)):
-        return tuple(x)
-    return tuple([x] * n)
 
 
 class _CircularPadNd(Module):
