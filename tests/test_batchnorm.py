@@ -200,3 +200,56 @@ def test_errors():
     # eval mode with batch size 1 is fine
     m = nt.nn.BatchNorm1d(3).eval()
     assert m(nt.randn(1, 3)).shape == (1, 3)
+
+
+# ------------------------------------------------------------------ double backward
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_double_backward(training, affine):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 5))
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    rm, rv = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
+
+    def f(x, w, b):
+        return nt.nn.functional.batch_norm(x, nt.tensor(rm), nt.tensor(rv), w if affine else None,
+                                           b if affine else None, training)
+    ts = tuple(nt.tensor(a, requires_grad=True) for a in (x, w, b))
+    assert nt.autograd.gradgradcheck(f, ts)
+    grads = []
+    for lib in (nt, torch):   # a gradient penalty, as in WGAN-GP
+        X, W, B = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+        y = lib.nn.functional.batch_norm(X, lib.tensor(rm), lib.tensor(rv), W if affine else None,
+                                         B if affine else None, training)
+        gx, = lib.autograd.grad((y ** 3).sum(), X, create_graph=True)
+        (gx ** 2).sum().backward()
+        grads.append((X.grad, W.grad))
+    assert_close(grads[0][0], grads[1][0], rtol=1e-9, atol=1e-9)
+    if affine:
+        assert_close(grads[0][1], grads[1][1], rtol=1e-9, atol=1e-9)
+
+
+# ------------------------------------------------------------------ checkpoints before version 2
+@pytest.mark.parametrize("metadata", [None, {"version": 1}, {}])
+def test_load_state_dict_without_num_batches_tracked(metadata):
+    import collections
+    out = []
+    for lib in (nt, torch):
+        m = lib.nn.Sequential(lib.nn.BatchNorm1d(2), lib.nn.BatchNorm2d(3))
+        m[1].num_batches_tracked.fill_(5)
+        sd = collections.OrderedDict((k, v) for k, v in m.state_dict().items() if "num_batches" not in k)
+        if metadata is not None:
+            sd._metadata = {"0": dict(metadata), "1": dict(metadata)}
+        res = m.load_state_dict(sd)
+        out.append((list(res.missing_keys), int(m[0].num_batches_tracked), int(m[1].num_batches_tracked),
+                    sorted(sd)))
+    assert out[0] == out[1]
+
+
+def test_load_state_dict_version2_requires_num_batches_tracked():
+    for lib in (nt, torch):
+        bn = lib.nn.BatchNorm2d(3)
+        sd = bn.state_dict()
+        del sd["num_batches_tracked"]
+        with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "num_batches_tracked"'):
+            bn.load_state_dict(sd)

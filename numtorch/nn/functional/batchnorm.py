@@ -5,7 +5,8 @@
 mode the batch statistics normalise the input and the running statistics (when given) are
 updated in place: ``running = (1 - momentum) * running + momentum * stat`` with the unbiased
 variance for ``running_var``.  In eval mode the running statistics normalise the input.
-Double backward through the node is not supported.  ``instance_norm`` reshapes the input to
+Under ``create_graph`` the backward is recomputed from the saved input and weight with numtorch
+ops, so double backward (gradient penalties, gradgradcheck) records a graph.  ``instance_norm`` reshapes the input to
 ``(1, N*C, *spatial)`` and reuses ``batch_norm``, as torch does.
 """
 from __future__ import annotations
@@ -15,15 +16,46 @@ import numpy as np
 from ..._ops._helpers import edges, make
 from ..._tensor import Tensor
 from ...autograd.grad_mode import GRAD, no_grad
-from ...autograd.graph import node_class
+from ...autograd.graph import NONE_REC, node_class, save
 
 __all__ = ["batch_norm", "instance_norm"]
 
 
+def _bn_bw_tensors(ctx, saved, g):
+    """The backward formula on Tensors (create_graph): differentiable in the input, weight and g."""
+    xh, rstd, wb, axes, bshape, training, need_x, need_w, need_b, has_w, has_b, rm, eps = ctx
+    x, w = saved
+    if training:
+        mean = x.mean(dim=axes, keepdim=True)
+        xc = x - mean
+        r = ((xc * xc).mean(dim=axes, keepdim=True) + eps).rsqrt()
+    else:
+        xc = x - Tensor._make(rm.reshape(bshape), False, None)
+        r = Tensor._make(rstd.reshape(bshape), False, None)
+    xhat = xc * r
+    gx = gw = gb = None
+    if need_w:
+        gw = (g * xhat).sum(dim=axes)
+    if need_b:
+        gb = g.sum(dim=axes)
+    if need_x:
+        scale = r if w is None else r * w.reshape(bshape)
+        if training:
+            gx = scale * (g - g.mean(dim=axes, keepdim=True) - xhat * (g * xhat).mean(dim=axes, keepdim=True))
+        else:
+            gx = g * scale
+    out = (gx,)
+    if has_w:
+        out += (gw,)
+    if has_b:
+        out += (gb,)
+    return out
+
+
 def _bn_bw(ctx, saved, g):
-    xh, rstd, wb, axes, bshape, training, need_x, need_w, need_b, has_w, has_b = ctx
     if type(g) is not np.ndarray:
-        raise NotImplementedError("double backward through batch_norm is not supported")
+        return _bn_bw_tensors(ctx, saved, g)
+    xh, rstd, wb, axes, bshape, training, need_x, need_w, need_b, has_w, has_b = ctx[:11]
     gx = gw = gb = None
     if need_w:
         gw = (g * xh).sum(axis=axes).astype(g.dtype, copy=False)
@@ -115,6 +147,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         rv = running_var._data.astype(d.dtype, copy=False)
         rstd = (1.0 / np.sqrt(rv + eps)).astype(d.dtype)
         xh = (d - rm.reshape(bshape)) * rstd.reshape(bshape)
+        mean = rm
     wb = weight._data.reshape(bshape) if weight is not None else None
     y = xh if wb is None else xh * wb
     if bias is not None:
@@ -124,9 +157,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if GRAD[0] and any(t is not None and t._rg for t in ts):
         ctx = (xh, rstd, weight._data if weight is not None else None, axes, bshape, use_batch, input._rg,
                weight is not None and weight._rg, bias is not None and bias._rg, weight is not None,
-               bias is not None)
+               bias is not None, None if use_batch else mean, eps)
         es = edges(input, *(t for t in (weight, bias) if t is not None))
-        return make(y, True, _BNNode(es, ctx))
+        node = _BNNode(es, ctx)
+        # the input and weight are needed only by the create_graph formula
+        node._saved = (save(input), save(weight) if weight is not None else NONE_REC)
+        return make(y, True, node)
     return make(y, False, None)
 
 
