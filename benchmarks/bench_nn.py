@@ -12,6 +12,10 @@ Cases (targets from the project's issues):
   tcn:                4 residual blocks of two causal dilated Conv1d (k=3, dilations 1/2/4/8),
                       64 channels, seq 256, batch 16, Adam + CrossEntropyLoss (<= 1.5x)
   conv2d_64_fwd_bwd:  Conv2d 64->64 3x3 pad 1 on 32x32, batch 32, forward and backward (<= 1.5x)
+  lstm_lm:            2-layer LSTM language model (vocab 1000, emb 128, hidden 256, seq 35, batch 20),
+                      SGD + clip_grad_norm_ + CrossEntropyLoss (<= 1.5x)
+  transformer_cls:    Transformer encoder classifier (d_model 128, 4 heads, FF 512, 2 layers, seq 64,
+                      batch 16), Adam + CrossEntropyLoss (<= 1.2x)
 """
 from __future__ import annotations
 
@@ -175,11 +179,68 @@ def conv2d_64_step(lib, seed=0):
     return step
 
 
+def lstm_lm_step(lib, seed=0):
+    nn = lib.nn
+
+    class LSTMLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(1000, 128)
+            self.rnn = nn.LSTM(128, 256, num_layers=2)
+            self.out = nn.Linear(256, 1000)
+
+        def forward(self, tokens):
+            h, _ = self.rnn(self.emb(tokens))
+            return self.out(h).reshape(-1, 1000)
+
+    rng = np.random.default_rng(seed)
+    model = LSTMLM()
+    _init_like(lib, model, rng)
+    x = lib.tensor(rng.integers(0, 1000, (35, 20)))
+    y = lib.tensor(rng.integers(0, 1000, 35 * 20))
+    opt = lib.optim.SGD(model.parameters(), lr=1.0)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+        opt.step()
+        return loss
+    return step
+
+
+def transformer_cls_step(lib, seed=0):
+    nn = lib.nn
+
+    class EncoderClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(1000, 128)
+            layer = nn.TransformerEncoderLayer(128, 4, dim_feedforward=512, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, tokens):
+            return self.head(self.encoder(self.emb(tokens)).mean(dim=1))
+
+    rng = np.random.default_rng(seed)
+    model = EncoderClassifier()
+    _init_like(lib, model, rng)
+    x = lib.tensor(rng.integers(0, 1000, (16, 64)))
+    y = lib.tensor(rng.integers(0, 10, 16))
+    return _train_step(lib, model, lib.optim.Adam(model.parameters(), lr=1e-3), x, y)
+
+
 CASES = [("mlp_784_256_256_10", "MLP 784-256-256-10, batch 128, SGD momentum, CE", mlp_step, 1.2),
          ("lenet5", "LeNet-5, 3x32x32, batch 64, SGD", lenet5_step, 1.5),
          ("resnet_small", "4 BasicBlocks 16/32, 3x32x32, batch 32, AdamW", resnet_small_step, 1.5),
          ("tcn", "TCN 4 blocks, 64 ch, seq 256, batch 16, Adam", tcn_step, 1.5),
-         ("conv2d_64_fwd_bwd", "Conv2d 64->64 3x3 on 32x32, batch 32, fwd+bwd", conv2d_64_step, 1.5)]
+         ("conv2d_64_fwd_bwd", "Conv2d 64->64 3x3 on 32x32, batch 32, fwd+bwd", conv2d_64_step, 1.5),
+         ("lstm_lm", "2-layer LSTM LM, vocab 1000, emb 128, hidden 256, seq 35, batch 20, SGD", lstm_lm_step, 1.5),
+         ("transformer_cls", "Transformer encoder classifier d128 h4 ff512 x2, seq 64, batch 16, Adam",
+          transformer_cls_step, 1.2)]
 
 
 def timeit(step, repeat, number):

@@ -9,3 +9,5 @@ from .batchnorm import *
 from .conv import *
 from .pooling import *
 from .upsampling import *
+from .attention import *
+from .rnn import *

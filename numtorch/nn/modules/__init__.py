@@ -19,6 +19,9 @@ from .conv import *
 from .fold import *
 from .pooling import *
 from .upsampling import *
+from .rnn import *
+from .attention import *
+from .transformer import *
 
 # the helper module stays importable as nn.modules.utils, but must not shadow the nn.utils package
 # when nn/__init__ star-imports this package

@@ -3,4 +3,4 @@ from .clip_grad import *
 from .convert_parameters import *
 from .weight_norm import *
 from .spectral_norm import *
-from . import parametrize, parametrizations
+from . import parametrize, parametrizations, rnn
