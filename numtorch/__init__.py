@@ -29,6 +29,7 @@ from ._ops.sorting import *  # noqa: F401,F403
 from ._ops.activation import *  # noqa: F401,F403
 from . import autograd  # noqa: E402
 from . import nn, optim  # noqa: E402
+from .nn.utils.weight_norm import _weight_norm, norm_except_dim  # noqa: E402,F401
 
 from ._ops.elementwise import abs, pow, round  # noqa: A004,F811  (torch shadows these builtins too)
 from ._ops.factories import range  # noqa: A004,F811
