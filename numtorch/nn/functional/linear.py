@@ -100,6 +100,14 @@ def linear(input, weight, bias=None):
         return _linear_vec(input, weight, bias)
     n_in, n_out = w.shape[1], w.shape[0]
     x2 = x if xn == 2 else x.reshape(-1, x.shape[-1]) if xn > 1 else x.reshape(1, -1)
+    if bias is not None and x.shape[-1] == n_in and (x.dtype != w.dtype or bias._data.dtype != w.dtype):
+        # torch's addmm messages: the bias is checked against the weight first, then the input
+        bd = bias._data.dtype
+        if bd != w.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_legacy(bd)} and "
+                               f"{_legacy(w.dtype)}")
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_legacy(x.dtype)} and "
+                           f"{_legacy(w.dtype)}")
     if x.shape[-1] != n_in or x.dtype != w.dtype or x.dtype.kind == "b":
         _mm_check(x2.shape, (n_in, n_out), x.dtype, w.dtype)
     r = np.matmul(x2, w.T)

@@ -397,3 +397,8 @@ class Softmax2d(Module):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
         return F.softmax(input, -3, _stacklevel=5)
+
+
+# torch defines MultiheadAttention in this module; numtorch keeps it in attention.py and makes it
+# importable from here too (not re-exported through __all__)
+from .attention import MultiheadAttention  # noqa: E402,F401
