@@ -11,3 +11,4 @@ from .pooling import *
 from .upsampling import *
 from .attention import *
 from .rnn import *
+from .fold import *
