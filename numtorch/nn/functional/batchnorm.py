@@ -52,25 +52,52 @@ def _bn_bw_tensors(ctx, saved, g):
     return out
 
 
+_ONES: dict = {}
+
+
+def _csum(a, axes):
+    """Per-channel sum over ``axes`` (all but dim 1).  For contiguous float32/64 arrays it is a
+    BLAS matrix-vector product over the spatial run of each (sample, channel) plus a small sum
+    over the batch, several times faster than NumPy's strided reduction."""
+    if a.dtype.itemsize < 4 or a.dtype.kind != "f" or not a.flags.c_contiguous or a.ndim < 2:
+        return a.sum(axis=axes)
+    N, C = a.shape[0], a.shape[1]
+    S = a.size // (N * C) if N * C else 0
+    key = (S, a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(S, a.dtype)
+    return np.matmul(a.reshape(N, C, S), ones).sum(axis=0)
+
+
 def _bn_bw(ctx, saved, g):
     if type(g) is not np.ndarray:
         return _bn_bw_tensors(ctx, saved, g)
     xh, rstd, wb, axes, bshape, training, need_x, need_w, need_b, has_w, has_b = ctx[:11]
-    gx = gw = gb = None
-    if need_w:
-        gw = (g * xh).sum(axis=axes).astype(g.dtype, copy=False)
+    gx = gw = gb = sgx = None
+    g = np.ascontiguousarray(g)
+    if need_w or (need_x and training):
+        tmp = np.multiply(g, xh)
+        sgx = _csum(tmp, axes)
+        if need_w:
+            gw = sgx.astype(g.dtype, copy=False)
     if need_b or (need_x and training):
-        sg = g.sum(axis=axes)
+        sg = _csum(g, axes)
         if need_b:
             gb = sg.astype(g.dtype, copy=False)
     if need_x:
         scale = rstd if wb is None else rstd * wb
-        scale = scale.reshape(bshape)
+        scale = scale.reshape(bshape).astype(g.dtype, copy=False)
         if training:
             n = g.size // g.shape[1] if g.shape[1] else 1
-            mg = (sg / n).reshape(bshape)
-            mgx = ((g * xh).sum(axis=axes) / n).reshape(bshape)
-            gx = scale * (g - mg - xh * mgx)
+            mg = (sg / n).reshape(bshape).astype(g.dtype, copy=False)
+            mgx = (sgx / n).reshape(bshape).astype(g.dtype, copy=False)
+            gx = np.multiply(xh, mgx, out=tmp)        # gx = scale * (g - mean(g) - xh * mean(g * xh))
+            np.subtract(g, gx, out=gx)
+            gx -= mg
+            gx *= scale
         else:
             gx = g * scale
         gx = gx.astype(g.dtype, copy=False)
@@ -125,11 +152,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{'running_mean' if running_mean is None else 'running_var'} must be defined "
                                "in evaluation mode")
         n = d.size // C if C else 0
-        mean = d.mean(axis=axes, dtype=np.float64)
-        xc = d - mean.reshape(bshape).astype(d.dtype)
-        var = (xc.astype(np.float64) ** 2).mean(axis=axes)
+        d = np.ascontiguousarray(d)
+        mean = _csum(d, axes).astype(np.float64) / max(n, 1)
+        xh = d - mean.reshape(bshape).astype(d.dtype)
+        var = _csum(np.multiply(xh, xh), axes).astype(np.float64) / max(n, 1)
         rstd = (1.0 / np.sqrt(var + eps)).astype(d.dtype)
-        xh = xc * rstd.reshape(bshape)
+        xh *= rstd.reshape(bshape)
         if running_mean is not None or running_var is not None:
             m = momentum
             with no_grad():
@@ -149,9 +177,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         xh = (d - rm.reshape(bshape)) * rstd.reshape(bshape)
         mean = rm
     wb = weight._data.reshape(bshape) if weight is not None else None
-    y = xh if wb is None else xh * wb
+    y = xh.copy() if wb is None else xh * wb   # xh is saved: the output must not alias it
     if bias is not None:
-        y = y + bias._data.reshape(bshape)
+        y += bias._data.reshape(bshape)
     y = np.ascontiguousarray(y.astype(d.dtype, copy=False))
     ts = (input, weight, bias)
     if GRAD[0] and any(t is not None and t._rg for t in ts):
