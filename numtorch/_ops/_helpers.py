@@ -280,3 +280,28 @@ def attach(names: dict) -> None:
     """Attach functions as Tensor methods."""
     for k, v in names.items():
         setattr(Tensor, k, v)
+
+
+_ONES: dict = {}
+
+
+def ones_vec(n: int, dt) -> np.ndarray:
+    """A cached read-only vector of ``n`` ones: row sums as BLAS matrix-vector products."""
+    key = (n, np.dtype(dt))
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[key] = np.ones(n, dt)
+        v.flags.writeable = False
+    return v
+
+
+def affine_grads(gx, gw, gb, has_w: bool, has_b: bool) -> tuple:
+    """A normalisation node's gradients in edge order: input, then weight and bias if present."""
+    out = (gx,)
+    if has_w:
+        out += (gw,)
+    if has_b:
+        out += (gb,)
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._ops._helpers import edges, make
+from ..._ops._helpers import affine_grads, edges, make, ones_vec
 from ..._tensor import Tensor
 from ...autograd.grad_mode import GRAD, no_grad
 from ...autograd.graph import NONE_REC, node_class, save
@@ -44,15 +44,7 @@ def _bn_bw_tensors(ctx, saved, g):
             gx = scale * (g - g.mean(dim=axes, keepdim=True) - xhat * (g * xhat).mean(dim=axes, keepdim=True))
         else:
             gx = g * scale
-    out = (gx,)
-    if has_w:
-        out += (gw,)
-    if has_b:
-        out += (gb,)
-    return out
-
-
-_ONES: dict = {}
+    return affine_grads(gx, gw, gb, has_w, has_b)
 
 
 def _csum(a, axes):
@@ -63,13 +55,7 @@ def _csum(a, axes):
         return a.sum(axis=axes)
     N, C = a.shape[0], a.shape[1]
     S = a.size // (N * C) if N * C else 0
-    key = (S, a.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = np.ones(S, a.dtype)
-    return np.matmul(a.reshape(N, C, S), ones).sum(axis=0)
+    return np.matmul(a.reshape(N, C, S), ones_vec(S, a.dtype)).sum(axis=0)
 
 
 def _bn_bw(ctx, saved, g):
@@ -101,12 +87,7 @@ def _bn_bw(ctx, saved, g):
         else:
             gx = g * scale
         gx = gx.astype(g.dtype, copy=False)
-    out = (gx,)
-    if has_w:
-        out += (gw,)
-    if has_b:
-        out += (gb,)
-    return out
+    return affine_grads(gx, gw, gb, has_w, has_b)
 
 
 _BNNode = node_class("NativeBatchNormBackward0", _bn_bw)

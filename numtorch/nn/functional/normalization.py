@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._ops._helpers import edges, make
+from ..._ops._helpers import affine_grads, edges, make, ones_vec
 from ..._tensor import Tensor
 from ...autograd.grad_mode import GRAD
 from ...autograd.graph import _LEGACY, node_class
@@ -68,32 +68,14 @@ def _norm_bw(ctx, saved, g):
         else:
             gx = rstd * (gh - xh * m2)
         gx = gx.reshape(xshape)
-    out = (gx,)
-    if has_w:
-        out += (gw,)
-    if has_b:
-        out += (gb,)
-    return out
-
-
-def _ones(n, dt):
-    key = (n, dt)
-    v = _ONES.get(key)
-    if v is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        v = _ONES[key] = np.ones(n, dt)
-    return v
-
-
-_ONES: dict = {}
+    return affine_grads(gx, gw, gb, has_w, has_b)
 
 
 def _row_mean(a):
     """Mean over the last axis of a (M, K) float32/64 array as a BLAS matrix-vector product,
     several times faster than ``a.mean(-1)`` for the short rows of layer norms."""
     K = a.shape[1]
-    r = np.matmul(a, _ones(K, a.dtype))
+    r = np.matmul(a, ones_vec(K, a.dtype))
     r *= 1.0 / K if K else 0.0
     return r.reshape(-1, 1)
 
@@ -107,9 +89,9 @@ def _rows_bw(ctx, g):
     tmp = gw = gb = gx = None
     if need_w:
         tmp = np.multiply(g2, xh)
-        gw = np.matmul(_ones(M, g.dtype), tmp).reshape(wshape)
+        gw = np.matmul(ones_vec(M, g.dtype), tmp).reshape(wshape)
     if need_b:
-        gb = np.matmul(_ones(M, g.dtype), g2).reshape(wshape)
+        gb = np.matmul(ones_vec(M, g.dtype), g2).reshape(wshape)
     if need_x:
         gh = np.multiply(g2, wb.reshape(-1)) if wb is not None else g2
         tmp = np.multiply(gh, xh, out=tmp)
@@ -119,12 +101,7 @@ def _rows_bw(ctx, g):
         gx -= np.multiply(xh, m2, out=tmp)
         gx *= rstd
         gx = gx.reshape(xshape)
-    out = (gx,)
-    if has_w:
-        out += (gw,)
-    if has_b:
-        out += (gb,)
-    return out
+    return affine_grads(gx, gw, gb, has_w, has_b)
 
 
 _NODES = {n: node_class(n, _norm_bw) for n in ("NativeLayerNormBackward0", "NativeGroupNormBackward0",
