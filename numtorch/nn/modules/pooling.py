@@ -69,6 +69,21 @@ class MaxPool3d(_MaxPoolNd):
 
 # ------------------------------------------------------------------ max unpooling
 class _MaxUnpoolNd(Module):
+    """Shared constructor of MaxUnpool1d/2d/3d: ``_tuple`` makes each argument a k-tuple, as
+    torch's classes store them, and ``_fn`` is the functional form."""
+
+    _tuple = staticmethod(_single)
+    _fn = staticmethod(F.max_unpool1d)
+
+    def __init__(self, kernel_size: _size, stride: Optional[_size] = None, padding: _size = 0) -> None:
+        super().__init__()
+        self.kernel_size = self._tuple(kernel_size)
+        self.stride = self._tuple(stride if (stride is not None) else kernel_size)
+        self.padding = self._tuple(padding)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
+        return self._fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -76,40 +91,19 @@ class _MaxUnpoolNd(Module):
 class MaxUnpool1d(_MaxUnpoolNd):
     """Partial inverse of MaxPool1d: places values at ``indices``, zeros elsewhere."""
 
-    def __init__(self, kernel_size: _size, stride: Optional[_size] = None, padding: _size = 0) -> None:
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if (stride is not None) else kernel_size)
-        self.padding = _single(padding)
-
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
-        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """Partial inverse of MaxPool2d: places values at ``indices``, zeros elsewhere."""
 
-    def __init__(self, kernel_size: _size, stride: Optional[_size] = None, padding: _size = 0) -> None:
-        super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if (stride is not None) else kernel_size)
-        self.padding = _pair(padding)
-
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+    _tuple = staticmethod(_pair)
+    _fn = staticmethod(F.max_unpool2d)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """Partial inverse of MaxPool3d: places values at ``indices``, zeros elsewhere."""
 
-    def __init__(self, kernel_size: _size, stride: Optional[_size] = None, padding: _size = 0) -> None:
-        super().__init__()
-        self.kernel_size = _triple(kernel_size)
-        self.stride = _triple(stride if (stride is not None) else kernel_size)
-        self.padding = _triple(padding)
-
-    def forward(self, input: Tensor, indices: Tensor, output_size: Optional[List[int]] = None) -> Tensor:
-        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+    _tuple = staticmethod(_triple)
+    _fn = staticmethod(F.max_unpool3d)
 
 
 # ------------------------------------------------------------------ average pooling
