@@ -47,12 +47,14 @@ def _check_p(p):
 
 
 def _keep_mask(shape, p, dt):
-    """Bernoulli(1 - p) keep-mask as an array of dtype ``dt`` holding 0 or 1."""
-    u = np.asarray(_rng(None).random(shape, dtype=np.float32 if dt != np.float64 else np.float64))
-    keep = np.asarray(np.less(u, 1.0 - p))
-    if u.dtype == dt:
-        np.copyto(u, keep)
-        return u
+    """Bernoulli(1 - p) keep-mask as an array of dtype ``dt`` holding 0 or 1.
+
+    Each element compares 16 raw random bits with ``round(p * 2**16)``: four elements per 64-bit
+    draw, several times faster than drawing floats (the keep probability is then exact to
+    2**-16; p = 0 keeps everything and p = 1 drops everything, as in torch)."""
+    n = math.prod(shape)
+    bits = _rng(None).bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
+    keep = np.greater_equal(bits, round(p * 65536)).reshape(shape)
     return keep.astype(dt)
 
 
