@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import numtorch as nt
-from helpers import torch
+from helpers import assert_close, pair, torch
 
 LIBS = pytest.mark.parametrize("L", [nt, torch], ids=["numtorch", "torch"])
 
@@ -195,3 +195,41 @@ def warns(fn, *args, **kwargs):
         except Exception as e:  # noqa: BLE001
             r = e
     return r, [(x.category.__name__, str(x.message)) for x in w if "reference cycle" not in str(x.message)]
+
+
+# ------------------------------------------------------------------ weight-norm tests (parametrize, weight_norm)
+def sd_to_nt(sd):
+    """A torch state_dict as numtorch tensors (metadata kept)."""
+    out = OrderedDict((k, nt.tensor(v.detach().numpy().copy())) for k, v in sd.items())
+    if hasattr(sd, "_metadata"):
+        out._metadata = copy.deepcopy(sd._metadata)
+    return out
+
+
+def arr(shape, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def sync(mn, mt):
+    """Copy torch's whole state (parametrization originals and buffers included) into numtorch."""
+    sd = mt.state_dict()
+    assert list(mn.state_dict()) == list(sd)
+    mn.load_state_dict(sd_to_nt(sd))
+
+
+def check_fwd_bwd(mn, mt, xshape, seed=0, rtol=1e-5, atol=1e-5):
+    """Forward outputs, input gradients and every parameter's gradient equal torch's."""
+    xn, xt = pair(arr(xshape, seed + 10), requires_grad=True)
+    yn, yt = mn(xn), mt(xt)
+    assert_close(yn, yt, rtol, atol)
+    g = arr(tuple(yt.shape), seed + 20)
+    yn.backward(nt.tensor(g))
+    yt.backward(torch.tensor(g))
+    assert_close(xn.grad, xt.grad, rtol, atol)
+    pn, pt = dict(mn.named_parameters()), dict(mt.named_parameters())
+    assert list(pn) == list(pt)
+    for k in pt:
+        assert (pn[k].grad is None) == (pt[k].grad is None), k
+        if pt[k].grad is not None:
+            assert_close(pn[k].grad, pt[k].grad, rtol, atol)
+    return yn, yt

@@ -2,7 +2,6 @@
 torch._weight_norm) against torch: parameters, buffers, state_dict keys and metadata,
 the FutureWarning, forward values and gradients, training vs eval power iteration,
 removal, optimizer steps and error texts."""
-import copy
 import warnings
 from collections import OrderedDict
 
@@ -11,20 +10,9 @@ import pytest
 
 import numtorch as nt
 from helpers import assert_close, both_raise, check_op, gradcheck64, pair, torch
-from _module_common import norm
+from _module_common import arr, check_fwd_bwd, norm, sd_to_nt, sync
 
 RTOL, ATOL = 1e-5, 1e-5
-
-
-def arr(shape, seed=0, dtype=np.float32):
-    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-
-
-def sd_to_nt(sd):
-    out = OrderedDict((k, nt.tensor(v.detach().numpy().copy())) for k, v in sd.items())
-    if hasattr(sd, "_metadata"):
-        out._metadata = copy.deepcopy(sd._metadata)
-    return out
 
 
 def make(L, kind):
@@ -50,28 +38,6 @@ def build(kind):
     mn, _ = make(nt, kind)
     mn.load_state_dict(sd_to_nt(mt.state_dict()))
     return mn, mt, xshape
-
-
-def sync(mn, mt):
-    sd = mt.state_dict()
-    assert list(mn.state_dict()) == list(sd)
-    mn.load_state_dict(sd_to_nt(sd))
-
-
-def check_fwd_bwd(mn, mt, xshape, seed=0, rtol=RTOL, atol=ATOL):
-    xn, xt = pair(arr(xshape, seed + 10), requires_grad=True)
-    yn, yt = mn(xn), mt(xt)
-    assert_close(yn, yt, rtol, atol)
-    g = arr(tuple(yt.shape), seed + 20)
-    yn.backward(nt.tensor(g))
-    yt.backward(torch.tensor(g))
-    assert_close(xn.grad, xt.grad, rtol, atol)
-    pn, pt = dict(mn.named_parameters()), dict(mt.named_parameters())
-    assert list(pn) == list(pt)
-    for k in pt:
-        assert (pn[k].grad is None) == (pt[k].grad is None), k
-        if pt[k].grad is not None:
-            assert_close(pn[k].grad, pt[k].grad, rtol, atol)
 
 
 def quiet(fn, *args, **kwargs):
