@@ -279,7 +279,11 @@ def test_eps_warning():
         layer = L.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
         layer.norm2.eps = 1e-3
         return L.nn.TransformerEncoder(layer, 2)
-    build(ctor)
+    build(ctor)   # asserts both libraries warn identically; torch does warn here:
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        ctor(nt)
+    assert any("norm1.eps was not equal to" in str(x.message) for x in w)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
