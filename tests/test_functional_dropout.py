@@ -220,3 +220,15 @@ def test_signatures_match_torch():
         sig_t, sig_n = inspect.signature(getattr(F, name)), inspect.signature(getattr(NF, name))
         assert [(k, p.default) for k, p in sig_n.parameters.items()] == \
             [(k, p.default) for k, p in sig_t.parameters.items()], name
+
+
+def test_dropout_mask_resolution_is_2_to_minus_16():
+    """Known difference: keep-masks compare 16 random bits per element with round(p * 2**16),
+    so the drop probability is p rounded to a multiple of 2**-16 (torch draws floats).  p = 0 and
+    p = 1 stay exact; a p below 2**-17 drops nothing."""
+    x = nt.ones(1 << 20)
+    nt.manual_seed(0)
+    assert int((nt.nn.functional.dropout(x, 1e-6) == 0).sum()) == 0
+    frac = float((nt.nn.functional.dropout(x, 0.25) == 0).float().mean())
+    assert abs(frac - 0.25) < 3e-3
+    assert int((nt.nn.functional.dropout(x, 1.0) == 0).sum()) == x.numel()
